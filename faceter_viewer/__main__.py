@@ -1,0 +1,3 @@
+from faceter_viewer.cli.main import main
+
+raise SystemExit(main())
