@@ -1,0 +1,10 @@
+"""Suite-wide defaults. Keep this small: layer-specific fixtures live in their own conftest.py."""
+
+from __future__ import annotations
+
+import os
+
+# Qt reads QT_QPA_PLATFORM when the first Q(Gui)Application is created, so setting it here,
+# before any test module imports Qt, makes widget tests run without a display. Tests that need a
+# real X server (e2e) can still set QT_QPA_PLATFORM=xcb themselves; an explicit value wins.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
