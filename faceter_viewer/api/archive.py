@@ -1,0 +1,159 @@
+"""The Archive API client for one camera (API document 001, API-NOTES §14-§19)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from faceter_viewer.api import errors, rules
+from faceter_viewer.api.http import HttpSession
+from faceter_viewer.api.models import ArchiveSize, Camera, TimelineInterval
+from faceter_viewer.api.redaction import register_secret
+
+log = logging.getLogger("faceter_viewer.api.archive")
+
+_TIMELINE = TypeAdapter(list[TimelineInterval])
+
+
+class ArchiveClient:
+    """Signed Archive API calls for one camera. The token is refreshed (through `refresh_camera`,
+    i.e. GET /v1/cameras/{id}) before it runs out, and once more on a 401/403 (§18).
+    Thread-safe: workers may share it."""
+
+    def __init__(
+        self,
+        camera: Camera,
+        http: HttpSession,
+        refresh_camera: Callable[[], Camera],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._http = http
+        self._refresh_camera = refresh_camera
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._camera = camera
+        self._received_at = clock()
+        self._check_access(camera)
+
+    # --- the token --------------------------------------------------------------------------
+
+    @property
+    def camera(self) -> Camera:
+        return self._camera
+
+    @property
+    def token_expires_at(self) -> float:
+        return float(self._camera.archive_api_token.exp)  # type: ignore[union-attr]
+
+    def refresh(self) -> Camera:
+        """Fetch the camera again for a new token, whatever the old one's age."""
+        camera = self._refresh_camera()
+        self._check_access(camera)
+        with self._lock:
+            self._camera = camera
+            self._received_at = self._clock()
+        log.debug("archive token refreshed for camera %s; expires at %s", camera.id, self.token_expires_at)
+        return camera
+
+    def _fresh_camera(self) -> Camera:
+        with self._lock:
+            camera, received_at = self._camera, self._received_at
+        token = camera.archive_api_token
+        assert token is not None
+        if rules.token_refresh_due(token.exp, received_at, self._clock()):
+            return self.refresh()
+        return camera
+
+    @staticmethod
+    def _check_access(camera: Camera) -> None:
+        if not camera.is_archive_granted:
+            raise errors.PermissionDeniedError(f"No archive access for camera “{camera.title}”", status=403)
+        if not camera.archive_api_url or camera.archive_api_token is None:
+            raise errors.PermissionDeniedError(f"Camera “{camera.title}” has no Archive API address or token")
+        register_secret(camera.archive_api_token.signature)
+
+    # --- URLs -------------------------------------------------------------------------------
+
+    def method_url(self, method: str, params: list[tuple[str, str]] | None = None) -> str:
+        """The signed URL of an Archive API method (§14, §15), with a token fresh enough to use."""
+        camera = self._fresh_camera()
+        return self._signed_url(camera, method, params or [])
+
+    @staticmethod
+    def _signed_url(camera: Camera, method: str, params: list[tuple[str, str]]) -> str:
+        token = camera.archive_api_token
+        assert token is not None and camera.archive_api_url
+        url = httpx.URL(rules.archive_method_url(camera.archive_api_url, camera.id, method))
+        return str(url.copy_merge_params(params + rules.archive_auth_params(token.signature, token.exp)))
+
+    def playlist_url(self, start: datetime | float, duration: float, *, discontinuity: bool = False) -> str:
+        """The signed `index.m3u8` URL for the player."""
+        return self.method_url("index.m3u8", self._range(start, duration, discontinuity))
+
+    # --- calls ------------------------------------------------------------------------------
+
+    def _get(self, method: str, params: list[tuple[str, str]]) -> httpx.Response:
+        """GET a method; on 401/403 refresh the token once and try again (§18)."""
+        try:
+            return self._http.send("GET", self.method_url(method, params))
+        except (errors.AuthenticationError, errors.PermissionDeniedError):
+            log.debug("archive %s refused; refreshing the token once", method)
+            camera = self.refresh()
+            return self._http.send("GET", self._signed_url(camera, method, params))
+
+    def timeline(self, start: datetime | float, end: datetime | float) -> list[TimelineInterval]:
+        """Intervals where archive exists in [start, end)."""
+        duration = _seconds(end) - _seconds(start)
+        response = self._get("timeline", self._range(start, duration))
+        return self._parse(_TIMELINE, response, "timeline")
+
+    def fetch_playlist(self, start: datetime | float, duration: float, *, discontinuity: bool = False) -> str:
+        """The playlist text; NoArchiveError when there is no archive in the range (§17)."""
+        response = self._get("index.m3u8", self._range(start, duration, discontinuity))
+        return response.text
+
+    def size(self, start: datetime | float, duration: float) -> int:
+        response = self._get("size", self._range(start, duration))
+        return self._parse(ArchiveSize, response, "size").size
+
+    def preview_jpeg(self, time_: datetime | float) -> bytes:
+        """The JPEG at a moment; NoArchiveError when there is no frame there (§19)."""
+        try:
+            response = self._get("preview", [("time", rules.to_archive_seconds(time_))])
+        except errors.NoArchiveError:
+            raise
+        except errors.NotFoundError as exc:
+            raise errors.NoArchiveError(exc.message, status=404) from None
+        if not response.content:
+            raise errors.InvalidResponseError("preview: the answer is empty", status=response.status_code)
+        return response.content
+
+    @staticmethod
+    def _range(start: datetime | float, duration: float, discontinuity: bool | None = None) -> list[tuple[str, str]]:
+        params = [("start", rules.to_archive_seconds(start)), ("duration", rules.to_archive_seconds(duration))]
+        if discontinuity:
+            params.append(("discontinuity", "true"))
+        return params
+
+    @staticmethod
+    def _parse(model: Any, response, what: str) -> Any:
+        try:
+            body = response.json()
+            if isinstance(model, TypeAdapter):
+                return model.validate_python(body)
+            return model.model_validate(body)
+        except (ValueError, ValidationError):
+            raise errors.InvalidResponseError(
+                f"Archive API {what}: unexpected answer", status=response.status_code
+            ) from None
+
+
+def _seconds(value: datetime | float) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value)

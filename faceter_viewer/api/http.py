@@ -1,0 +1,235 @@
+"""The one place requests are sent: timeouts, the retry loop, error mapping, streamed downloads.
+
+Both API clients use HttpSession; it is synchronous and meant for worker threads (never the GUI
+thread). Every failure leaves as a FaceterError (errors.py) with a redacted message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from faceter_viewer.api import errors
+from faceter_viewer.api.redaction import install_redaction, redact
+from faceter_viewer.api.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+
+log = logging.getLogger("faceter_viewer.api")
+
+JSON_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
+"""Connect 5 s, read 15 s for JSON calls (issue [1/8])."""
+
+STREAM_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=15.0, pool=5.0)
+"""Downloads: a server may take a while to produce a clip before its first byte arrives."""
+
+ProgressCallback = Callable[[int, int | None], None]
+"""Called with (bytes written so far, total bytes or None when the server did not say)."""
+
+Params = Sequence[tuple[str, str]] | None
+
+
+def describe(method: str, url: str | httpx.URL) -> str:
+    """`GET /v1/cameras/abc`: how a call is named in messages (no host, no query, no secret)."""
+    return redact(f"{method} {urlsplit(str(url)).path or '/'}")
+
+
+class HttpSession:
+    def __init__(
+        self,
+        *,
+        base_url: str = "",
+        headers: dict[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: httpx.Timeout = JSON_TIMEOUT,
+        stream_timeout: httpx.Timeout = STREAM_TIMEOUT,
+    ) -> None:
+        install_redaction()
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._stream_timeout = stream_timeout
+        self._client = httpx.Client(
+            base_url=base_url,
+            headers=headers or {},
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --- plain requests ---------------------------------------------------------------------
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Params = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send with retries; return the successful (2xx) response, body read. Raise FaceterError."""
+        what = describe(method, url)
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                response = self._client.request(method, url, params=params, json=json, headers=headers)
+            except httpx.TransportError as exc:
+                log.debug("%s failed after %.0f ms: %s", what, _ms(started), type(exc).__name__)
+                if self.retry.should_retry(attempt, exception=exc, idempotent=idempotent):
+                    self._sleep(self.retry.backoff(attempt))
+                    attempt += 1
+                    continue
+                raise errors.error_from_exception(exc, what) from None
+            log.debug("%s -> %s (%.0f ms)", what, response.status_code, _ms(started))
+            if response.is_success:
+                return response
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if self._retry_status(what, response, attempt, retry_after, idempotent):
+                attempt += 1
+                continue
+            raise errors.error_from_response(response, retry_after) from None
+
+    def _retry_status(
+        self, what: str, response: httpx.Response, attempt: int, retry_after: float | None, idempotent: bool
+    ) -> bool:
+        """Decide (and wait) whether an error status is retried; raise at once when the server
+        asks for a wait beyond the cap."""
+        if not self.retry.should_retry(attempt, status=response.status_code, idempotent=idempotent):
+            return False
+        if self.retry.retry_after_too_long(retry_after):
+            message, code = errors.error_message_from_body(response)
+            raise errors.error_for_status(
+                response.status_code,
+                f"{what}: the service asks to wait {retry_after:.0f} s before trying again "
+                f"(more than {self.retry.max_retry_after:.0f} s); try again later",
+                code,
+                retry_after=retry_after,
+            )
+        self._sleep(self.retry.delay(attempt, retry_after))
+        return True
+
+    def send_json(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = self.send(method, url, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise errors.InvalidResponseError(
+                f"{describe(method, url)}: the answer is not valid JSON", status=response.status_code
+            ) from None
+
+    # --- streamed downloads -----------------------------------------------------------------
+
+    def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        params: Params = None,
+        headers: dict[str, str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Path:
+        """Stream a GET to `dest`. Bytes go to `dest.part`; the file appears under its final name
+        only when complete. A connection dropped mid-body is retried, resuming with a Range
+        request when the server supports it. Raises FaceterError (nothing left behind)."""
+        dest = Path(dest)
+        part = dest.with_name(dest.name + ".part")
+        what = describe("GET", url)
+        attempt = 0
+        written = 0
+        try:
+            with open(part, "wb") as out:
+                while True:
+                    request_headers = dict(headers or {})
+                    if written:
+                        request_headers["Range"] = f"bytes={written}-"
+                    try:
+                        written = self._stream_once(
+                            url, params, request_headers, out, written, on_progress, cancelled, what
+                        )
+                        break
+                    except httpx.TransportError as exc:
+                        if not self.retry.should_retry(attempt, exception=exc):
+                            raise errors.error_from_exception(exc, what) from None
+                        log.debug("%s: %s after %d bytes, retrying", what, type(exc).__name__, written)
+                        self._sleep(self.retry.backoff(attempt))
+                        attempt += 1
+                    except _RetryableStatus as exc:
+                        if self.retry.retry_after_too_long(exc.retry_after) or not self.retry.should_retry(
+                            attempt, status=exc.response.status_code
+                        ):
+                            raise errors.error_from_response(exc.response, exc.retry_after) from None
+                        self._sleep(self.retry.delay(attempt, exc.retry_after))
+                        attempt += 1
+            os.replace(part, dest)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return dest
+
+    def _stream_once(
+        self,
+        url: str,
+        params: Params,
+        headers: dict[str, str],
+        out,
+        written: int,
+        on_progress: ProgressCallback | None,
+        cancelled: Callable[[], bool] | None,
+        what: str,
+    ) -> int:
+        with self._client.stream("GET", url, params=params, headers=headers, timeout=self._stream_timeout) as response:
+            if not response.is_success:
+                response.read()
+                if response.status_code in RETRYABLE_STATUSES:
+                    raise _RetryableStatus(response, parse_retry_after(response.headers.get("retry-after")))
+                raise errors.error_from_response(response)
+            if response.status_code == 206:
+                total = _content_range_total(response.headers.get("content-range"))
+            else:
+                out.seek(0)
+                out.truncate()
+                written = 0
+                length = response.headers.get("content-length")
+                total = int(length) if length and length.isdigit() else None
+            for chunk in response.iter_bytes(chunk_size=256 * 1024):
+                if cancelled is not None and cancelled():
+                    raise errors.FaceterError(f"{what}: cancelled")
+                out.write(chunk)
+                written += len(chunk)
+                if on_progress is not None:
+                    on_progress(written, total)
+            if total is not None and written < total:
+                raise httpx.RemoteProtocolError(f"got {written} of {total} bytes")
+            return written
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response, retry_after: float | None) -> None:
+        self.response = response
+        self.retry_after = retry_after
+
+
+def _content_range_total(value: str | None) -> int | None:
+    # "bytes 100-199/2000" -> 2000
+    if value and "/" in value:
+        total = value.rsplit("/", 1)[1].strip()
+        if total.isdigit():
+            return int(total)
+    return None
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000

@@ -1,0 +1,246 @@
+"""The Integration API client (API document 000, API-NOTES §1-§13)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from faceter_viewer.api import errors, rules
+from faceter_viewer.api.archive import ArchiveClient
+from faceter_viewer.api.http import HttpSession, ProgressCallback
+from faceter_viewer.api.models import (
+    AudioExport,
+    AudioExportRequest,
+    Camera,
+    Event,
+    EventPage,
+    ExportTask,
+    KeyValidation,
+    NewEvent,
+    Recording,
+    SortOrder,
+    VideoExport,
+    VideoExportRequest,
+)
+from faceter_viewer.api.paging import EventPager, PageWindow, iterate_pages
+from faceter_viewer.api.redaction import register_secret
+from faceter_viewer.api.retry import RetryPolicy
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class IntegrationClient:
+    """Synchronous; use it from worker threads. Thread-safe (httpx.Client is)."""
+
+    def __init__(
+        self,
+        key: str,
+        base_url: str = rules.PRODUCTION_BASE_URL,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if not key or not key.strip():
+            raise errors.AuthenticationError("No integration key was given")
+        key = key.strip()
+        register_secret(key)
+        self.base_url = base_url.rstrip("/")
+        extra: dict[str, Any] = {"sleep": sleep} if sleep else {}
+        self._http = HttpSession(
+            base_url=self.base_url,
+            headers={rules.KEY_HEADER: key},
+            transport=transport,
+            retry=retry,
+            **extra,
+        )
+        # The Archive API and export file URLs may live on other hosts: they get a session that
+        # never carries the key (§15).
+        self._public_http = HttpSession(transport=transport, retry=retry, **extra)
+
+    def close(self) -> None:
+        self._http.close()
+        self._public_http.close()
+
+    def __enter__(self) -> IntegrationClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- key and cameras --------------------------------------------------------------------
+
+    def validate_key(self) -> bool:
+        """POST /v1/integration-key/validate. A 401 is "not valid" too (§2)."""
+        try:
+            body = self._http.send_json("POST", "/v1/integration-key/validate")
+        except errors.AuthenticationError:
+            return False
+        return self._parse(KeyValidation, body, "POST /v1/integration-key/validate").is_valid
+
+    def list_cameras(self) -> list[Camera]:
+        return self._get_list(Camera, "/v1/cameras")
+
+    def get_camera(self, camera_id: str) -> Camera:
+        path = f"/v1/cameras/{_segment(camera_id)}"
+        return self._parse(Camera, self._http.send_json("GET", path), f"GET {path}")
+
+    # --- events -----------------------------------------------------------------------------
+
+    def list_events(
+        self,
+        camera_id: str,
+        *,
+        types: Iterable[str] = (),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        merge_interval: int | None = None,
+        limit: int | None = None,
+        sort: str = SortOrder.DESC,
+    ) -> EventPage:
+        """One page of GET /v1/cameras/{id}/events."""
+        path = f"/v1/cameras/{_segment(camera_id)}/events"
+        params = rules.query_params(
+            {
+                "eventTypes": list(types),
+                "startDate": start,
+                "endDate": end,
+                "mergeInterval": merge_interval,
+                "limit": limit,
+                "sortOrder": str(sort),
+            }
+        )
+        return self._parse(EventPage, self._http.send_json("GET", path, params=params), f"GET {path}")
+
+    def iter_events(
+        self,
+        camera_id: str,
+        *,
+        types: Iterable[str] = (),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        merge_interval: int | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        sort: str = SortOrder.DESC,
+    ) -> Iterator[Event]:
+        """Every event of the window across pages, each once (§5)."""
+        types = list(types)
+        if sort not in (SortOrder.ASC, SortOrder.DESC):
+            sort = SortOrder.DESC
+
+        def fetch(window: PageWindow) -> EventPage:
+            return self.list_events(
+                camera_id,
+                types=types,
+                start=window.start,
+                end=window.end,
+                merge_interval=merge_interval,
+                limit=page_size,
+                sort=sort,
+            )
+
+        return iterate_pages(fetch, EventPager(sort=sort, start=start, end=end), max_items)
+
+    def create_event(self, camera_id: str, event: NewEvent) -> None:
+        """POST /v1/cameras/{id}/events (204). Retried safely: the body carries its eventId."""
+        path = f"/v1/cameras/{_segment(camera_id)}/events"
+        self._http.send("POST", path, json=event.to_api(), idempotent=True)
+
+    # --- recordings and clips ---------------------------------------------------------------
+
+    def list_recordings(self, camera_id: str) -> list[Recording]:
+        return self._get_list(Recording, f"/v1/cameras/{_segment(camera_id)}/recordings")
+
+    def download_clip(
+        self,
+        camera_id: str,
+        start: datetime,
+        duration_seconds: int,
+        dest: Path,
+        on_progress: ProgressCallback | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Path:
+        """GET /v1/cameras/{id}/archive/clip streamed to `dest` (appears only when complete)."""
+        path = f"/v1/cameras/{_segment(camera_id)}/archive/clip"
+        params = rules.query_params({"startDate": start, "duration": int(duration_seconds)})
+        return self._http.download(path, dest, params=params, on_progress=on_progress, cancelled=cancelled)
+
+    # --- exports ----------------------------------------------------------------------------
+
+    def create_video_export(self, camera_id: str, request: VideoExportRequest) -> ExportTask:
+        path = f"/v1/cameras/{_segment(camera_id)}/archive/exports"
+        body = self._http.send_json("POST", path, json=request.to_api(), idempotent=False)
+        return self._parse(ExportTask, body, f"POST {path}")
+
+    def get_video_export(self, camera_id: str, export_id: str) -> VideoExport:
+        path = f"/v1/cameras/{_segment(camera_id)}/archive/exports/{_segment(export_id)}"
+        return self._parse(VideoExport, self._http.send_json("GET", path), f"GET {path}")
+
+    def create_audio_export(self, camera_id: str, request: AudioExportRequest) -> ExportTask:
+        path = f"/v1/cameras/{_segment(camera_id)}/exports/audio"
+        body = self._http.send_json("POST", path, json=request.to_api(), idempotent=False)
+        return self._parse(ExportTask, body, f"POST {path}")
+
+    def get_audio_export(self, camera_id: str, export_id: str) -> AudioExport:
+        path = f"/v1/cameras/{_segment(camera_id)}/exports/audio/{_segment(export_id)}"
+        return self._parse(AudioExport, self._http.send_json("GET", path), f"GET {path}")
+
+    def download_file(
+        self,
+        url: str,
+        dest: Path,
+        on_progress: ProgressCallback | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Path:
+        """Download an export's videoUrl/audioUrl. The key is sent only to the API's own origin."""
+        absolute = str(httpx.URL(self.base_url + "/").join(url))
+        session = self._http if _same_origin(absolute, self.base_url) else self._public_http
+        return session.download(absolute, dest, on_progress=on_progress, cancelled=cancelled)
+
+    # --- archive ----------------------------------------------------------------------------
+
+    def archive(self, camera: Camera) -> ArchiveClient:
+        """An Archive API client for one camera; it refreshes its token through get_camera."""
+        return ArchiveClient(camera, self._public_http, refresh_camera=lambda: self.get_camera(camera.id))
+
+    # --- parsing ----------------------------------------------------------------------------
+
+    def _get_list(self, model: type[M], path: str) -> list[M]:
+        body = self._http.send_json("GET", path)
+        return _validate(TypeAdapter(list[model]), body, f"GET {path}")
+
+    @staticmethod
+    def _parse(model: type[M], body: Any, what: str) -> M:
+        return _validate(model, body, what)
+
+
+def _validate(model: Any, body: Any, what: str) -> Any:
+    """Turn a body into models; a body of the wrong shape is an InvalidResponseError."""
+    try:
+        if isinstance(model, TypeAdapter):
+            return model.validate_python(body)
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ())) or "body"
+        raise errors.InvalidResponseError(
+            f"{what}: unexpected answer ({where}: {first.get('msg', 'invalid')})"
+        ) from None
+
+
+def _segment(value: str) -> str:
+    """An id as one path segment (ids come from the user on the CLI)."""
+    return quote(str(value), safe="")
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+

@@ -1,0 +1,197 @@
+"""How this project reads what the Faceter API documents leave open.
+
+Each function or constant here is ONE rule of ../shared/API-NOTES.md (the section is named in its
+docstring), so that a rule can be changed in one edit if the real service turns out to differ.
+The client and the demo server both follow these; nothing else re-implements them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+PRODUCTION_BASE_URL = "https://cloud.faceter.cam/integration-api"
+"""§1: the Integration API's base URL; every path below it starts with /v1/."""
+
+KEY_HEADER = "X-Integration-Key"
+"""§2: the header that carries the integration key (Integration API only, never Archive API)."""
+
+NO_LOCATION_TITLE = "No location"
+"""§8: the group for cameras without a location."""
+
+
+# --- §4 datetimes -------------------------------------------------------------------------------
+
+_ISO_RE = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)"
+    r"(?:[.,](?P<frac>\d+))?(?P<tz>Z|z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_api_datetime(value: Any) -> datetime:
+    """§4: parse any ISO 8601 form the service may send into an aware UTC datetime.
+
+    Accepts `Z` or an offset (`+03:00`), and up to 7 (or more) fractional digits as .NET writes
+    them; extra digits beyond microseconds are dropped. A value without an offset is UTC.
+    Numbers are taken as Unix epoch seconds. Raises ValueError on anything else.
+    """
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        parsed = datetime.fromtimestamp(float(value), UTC)
+    elif isinstance(value, str):
+        match = _ISO_RE.match(value.strip())
+        if not match:
+            raise ValueError(f"not an ISO 8601 date and time: {value!r}")
+        frac = (match["frac"] or "")[:6].ljust(6, "0")
+        tz = match["tz"] or "Z"
+        if tz in ("Z", "z"):
+            tz = "+00:00"
+        elif ":" not in tz:
+            tz = f"{tz[:3]}:{tz[3:]}"
+        time_part = match["time"] if match["time"].count(":") == 2 else match["time"] + ":00"
+        parsed = datetime.fromisoformat(f"{match['date']}T{time_part}.{frac}{tz}")
+    else:
+        raise ValueError(f"not a date and time: {value!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_api_datetime(value: datetime) -> str:
+    """§4: datetimes are sent as UTC ISO 8601 with `Z` (milliseconds only when present)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- §16 Archive API time units -----------------------------------------------------------------
+
+
+def to_archive_seconds(value: datetime | float) -> str:
+    """§16: Archive API query times (`start`, `duration`, `time`) are epoch SECONDS as decimals."""
+    seconds = value.timestamp() if isinstance(value, datetime) else float(value)
+    if not math.isfinite(seconds):
+        raise ValueError("time must be finite")
+    text = f"{seconds:.3f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def from_archive_seconds(text: str | float) -> datetime:
+    """§16: the inverse of to_archive_seconds (the demo server parses queries with it)."""
+    seconds = float(text)
+    if not math.isfinite(seconds):
+        raise ValueError("time must be finite")
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def from_timeline_ms(ms: int | float) -> datetime:
+    """§16: the timeline response's `time` is epoch MILLISECONDS."""
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def to_timeline_ms(value: datetime) -> int:
+    """§16: the inverse of from_timeline_ms (`duration` and `offset` are milliseconds too)."""
+    return round(value.timestamp() * 1000)
+
+
+# --- §3 query arrays ----------------------------------------------------------------------------
+
+
+def query_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """§3: arrays are repeated parameters (`eventTypes=Motion&eventTypes=Human`); None is omitted;
+    datetimes follow §4; booleans are `true`/`false`."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in params.items():
+        values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+        for item in values:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                text = "true" if item else "false"
+            elif isinstance(item, datetime):
+                text = format_api_datetime(item)
+            else:
+                text = str(item)
+            pairs.append((name, text))
+    return pairs
+
+
+# --- §6 event attributes ------------------------------------------------------------------------
+
+
+def normalise_attributes(value: Any) -> dict[str, str]:
+    """§6: attributes arrive as a list of one-key objects and are sent as one object; both become
+    dict[str, str]. Non-string values become their text; a later key wins."""
+    if value is None:
+        return {}
+    items: Iterable[Any] = value if isinstance(value, list) else [value]
+    result: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise ValueError(f"attribute entry is not an object: {item!r}")
+        for key, val in item.items():
+            result[str(key)] = val if isinstance(val, str) else ("" if val is None else str(val))
+    return result
+
+
+# --- §14/§15 Archive API URLs -------------------------------------------------------------------
+
+_ARCHIVE_PATH_RE = re.compile(r"/archives/[^/]+/?$")
+
+
+def archive_method_url(archive_api_url: str, camera_id: str, method: str) -> str:
+    """§14: if archiveApiUrl's path already ends in /archives/<archiveId>, the method is appended
+    to it; otherwise the archive id is the camera id and /archives/<camera.id>/<method> is
+    appended. Any query string on archiveApiUrl is kept."""
+    parts = urlsplit(archive_api_url)
+    path = parts.path
+    if _ARCHIVE_PATH_RE.search(path):
+        path = path.rstrip("/") + "/" + method
+    else:
+        path = path.rstrip("/") + f"/archives/{camera_id}/{method}"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def archive_auth_params(signature: str, exp: int) -> list[tuple[str, str]]:
+    """§15: `signature` and `exp` go as query parameters on every Archive API URL; no key header."""
+    return [("signature", signature), ("exp", str(int(exp)))]
+
+
+# --- §18 archive token lifetime -----------------------------------------------------------------
+
+
+def token_refresh_due(exp: float, received_at: float, now: float) -> bool:
+    """§18: refresh the camera (and so its archive token) when less than max(60 s, 20% of the
+    token's lifetime) remains. The lifetime is measured from when we received the token."""
+    lifetime = max(0.0, exp - received_at)
+    return exp - now < max(60.0, 0.2 * lifetime)
+
+
+# --- §10 export polling -------------------------------------------------------------------------
+
+EXPORT_POLL_FIRST = 1.0
+EXPORT_POLL_FACTOR = 1.5
+EXPORT_POLL_MAX = 20.0
+EXPORT_GIVE_UP_AFTER = 15 * 60.0
+
+
+def export_poll_delays(give_up_after: float = EXPORT_GIVE_UP_AFTER) -> Iterable[float]:
+    """§10: poll an export's status after 1 s, then x1.5 each time, at most 20 s apart, and give up
+    after 15 minutes in all (configurable)."""
+    delay, total = EXPORT_POLL_FIRST, 0.0
+    while total + delay <= give_up_after:
+        yield delay
+        total += delay
+        delay = min(delay * EXPORT_POLL_FACTOR, EXPORT_POLL_MAX)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
