@@ -1,0 +1,2 @@
+class UsageError(Exception):
+    """Bad input from the user that argparse could not see: exit code 2."""
