@@ -5,6 +5,7 @@ Used by the camera tree and the CLI table alike.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from faceter_viewer.api.models import Camera
@@ -13,6 +14,7 @@ from faceter_viewer.api.rules import NO_LOCATION_TITLE
 _DIGITS = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=65536)  # a refresh sorts the same titles again
 def natural_key(text: str) -> tuple:
     """"Camera 2" before "Camera 10"; case-insensitive."""
     return tuple(int(part) if part.isdigit() else part.casefold() for part in _DIGITS.split(text or ""))

@@ -1,0 +1,86 @@
+"""The signed-in session: one IntegrationClient, the camera list, and per-camera archive clients.
+
+Every call runs on the session's TaskRunner; results arrive as signals on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from faceter_viewer.api import errors
+from faceter_viewer.api.archive import ArchiveClient
+from faceter_viewer.api.integration import IntegrationClient
+from faceter_viewer.api.models import Camera
+from faceter_viewer.services.tasks import TaskRunner
+
+log = logging.getLogger("faceter_viewer.services.session")
+
+
+class Session(QObject):
+    cameras_loaded = Signal(list)  # list[Camera]
+    cameras_failed = Signal(object)  # FaceterError
+    key_rejected = Signal(object)  # AuthenticationError: the app asks for the key again (§2)
+
+    def __init__(self, client: IntegrationClient, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.runner = runner
+        self._cameras: dict[str, Camera] = {}
+        self._archives: dict[str, ArchiveClient] = {}
+        self.loading = False
+
+    @property
+    def base_url(self) -> str:
+        return self.client.base_url
+
+    def cameras(self) -> list[Camera]:
+        return list(self._cameras.values())
+
+    def camera(self, camera_id: str) -> Camera | None:
+        return self._cameras.get(camera_id)
+
+    def refresh_cameras(self) -> None:
+        """Load the camera list in the background (a newer refresh supersedes an older one)."""
+        self.loading = True
+        self.runner.submit(
+            self.client.list_cameras,
+            on_done=self._on_cameras_done,
+            on_error=self._on_cameras_error,
+            key=("cameras", id(self)),
+        )
+
+    def archive(self, camera: Camera) -> ArchiveClient:
+        """The camera's Archive API client (kept, so its token refreshes are shared). Raises
+        PermissionDeniedError for a camera without archive access."""
+        client = self._archives.get(camera.id)
+        if client is None:
+            client = self.client.archive(camera)
+            self._archives[camera.id] = client
+        return client
+
+    def report(self, exc: BaseException) -> None:
+        """Route an error: a rejected key ends the session; anything else is the caller's to show."""
+        if isinstance(exc, errors.AuthenticationError):
+            self.key_rejected.emit(exc)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _on_cameras_done(self, cameras: list[Camera]) -> None:
+        self.loading = False
+        self._cameras = {camera.id: camera for camera in cameras}
+        # Archive clients for cameras that are gone, or whose grant changed, are dropped.
+        self._archives = {
+            cid: client
+            for cid, client in self._archives.items()
+            if cid in self._cameras and self._cameras[cid].has_archive_access
+        }
+        self.cameras_loaded.emit(cameras)
+
+    def _on_cameras_error(self, exc: BaseException) -> None:
+        self.loading = False
+        log.warning("camera list failed: %s", exc)
+        self.report(exc)
+        self.cameras_failed.emit(exc)
