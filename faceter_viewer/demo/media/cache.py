@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ class SegmentCache:
         self._entries: OrderedDict[Path, int] = OrderedDict()  # least recently used first
         self._total = 0
         self._pinned: Counter[Path] = Counter()
+        self._last_stamp = 0
         root.mkdir(parents=True, exist_ok=True)
         self._scan()
 
@@ -49,7 +51,7 @@ class SegmentCache:
                 return False
             self._entries.move_to_end(path)
         try:
-            os.utime(path)
+            self._stamp(path)
         except FileNotFoundError:  # removed behind our back: forget it
             self._forget(path)
             return False
@@ -59,6 +61,7 @@ class SegmentCache:
         """Move a complete file to its final name (atomically) and evict down to the cap."""
         final.parent.mkdir(parents=True, exist_ok=True)
         size = finished.stat().st_size
+        self._stamp(finished)
         os.replace(finished, final)
         with self._lock:
             self._total += size - self._entries.pop(final, 0)
@@ -80,6 +83,15 @@ class SegmentCache:
             with self._lock:
                 self._pinned.subtract(paths)
                 self._pinned += Counter()  # drop zero counts
+
+    def _stamp(self, path: Path) -> None:
+        """Set mtime to a strictly increasing 'now': the file system's clock is too coarse
+        (several ms) to order a touch right after a write, and the order must survive restarts.
+        """
+        with self._lock:
+            self._last_stamp = max(time.time_ns(), self._last_stamp + 1000)
+            stamp = self._last_stamp
+        os.utime(path, ns=(stamp, stamp))
 
     def _choose_victims(self) -> list[Path]:
         victims = []
@@ -103,7 +115,8 @@ class SegmentCache:
                 stat = path.stat()
             except FileNotFoundError:
                 continue
-            found.append((stat.st_mtime, path, stat.st_size))
+            found.append((stat.st_mtime_ns, path, stat.st_size))
+            self._last_stamp = max(self._last_stamp, stat.st_mtime_ns)
         for _, path, size in sorted(found):
             self._entries[path] = size
             self._total += size

@@ -252,7 +252,8 @@ class MediaStore:
             log.debug("%d segments from %d made in %.2f s", count, chunk_start,
                       time.perf_counter() - began)  # fmt: skip
         except BaseException as exc:  # recorded for the waiters, who raise it
-            log.warning("segments from %d of %s failed: %s", chunk_start, look.camera_id, exc)
+            if not self._closed:
+                log.warning("segments from %d of %s failed: %s", chunk_start, look.camera_id, exc)
             job.error = exc
         finally:
             shutil.rmtree(temp, ignore_errors=True)
