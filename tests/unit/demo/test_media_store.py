@@ -143,6 +143,28 @@ def test_audio_suffix_follows_the_encoders_of_this_ffmpeg(store: MediaStore) -> 
     assert store.AUDIO_SUFFIX == (".mp3" if b"libmp3lame" in encoders else ".m4a")
 
 
+def test_audio_falls_back_to_m4a_without_libmp3lame(tmp_path: Path) -> None:
+    script = tmp_path / "ffmpeg-without-lame"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import os, subprocess, sys\n"
+        f"real = {ffmpeg_exe()!r}\n"
+        "if '-encoders' in sys.argv:\n"
+        "    out = subprocess.run([real, *sys.argv[1:]], capture_output=True).stdout\n"
+        "    sys.stdout.buffer.write(b''.join(l for l in out.splitlines(True) if b'mp3' not in l))\n"
+        "else:\n"
+        "    os.execv(real, [real, *sys.argv[1:]])\n"
+    )
+    script.chmod(0o755)
+    with MediaStore(tmp_path / "cache", ffmpeg=str(script)) as store:
+        assert store.AUDIO_SUFFIX == ".m4a"
+        out = tmp_path / f"audio{store.AUDIO_SUFFIX}"
+        store.write_audio(LOOK, START, 1.0, out)
+    info = ffmpeg("-i", str(out)).stderr
+    assert b"Audio: aac" in info and b"Video" not in info
+    assert media_duration(out) == pytest.approx(1.0, abs=0.1)
+
+
 def test_concurrent_requests_for_one_segment_run_ffmpeg_once(
     store: MediaStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
