@@ -1,0 +1,279 @@
+"""The sign-in dialog against real HTTP on 127.0.0.1 (tests/helpers/key_validation_server.py) and
+the real IntegrationClient, with the keyring working (an in-memory backend) or failing
+(keyring's own `fail.Keyring`, as on a headless machine)."""
+
+from __future__ import annotations
+
+import logging
+import stat
+
+import pytest
+from keyring.backends import fail
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
+
+from faceter_viewer.api import errors
+from faceter_viewer.api.credentials import KEYRING_SERVICE, KeyLocation, KeyStore
+from faceter_viewer.services.tasks import TaskRunner
+from faceter_viewer.ui.message_bar import MessageLevel
+from faceter_viewer.ui.sign_in_dialog import Problem, SignInDialog, check_service_url, explain_failure
+from tests.helpers.key_validation_server import KeyValidationServer, Mode, closed_port_url
+from tests.helpers.memory_keyring import MemoryKeyring, keyring_backend
+
+KEY = "signin-test-key-7b1e0c2d"
+WRONG_KEY = "signin-wrong-key-3f9a8e11"
+
+
+@pytest.fixture
+def runner():
+    runner = TaskRunner(max_workers=2)
+    yield runner
+    runner.shutdown()
+
+
+@pytest.fixture
+def memory_keyring():
+    with keyring_backend(MemoryKeyring()) as backend:
+        yield backend
+
+
+@pytest.fixture
+def no_keyring():
+    with keyring_backend(fail.Keyring()) as backend:
+        yield backend
+
+
+@pytest.fixture
+def server():
+    with KeyValidationServer(valid_key=KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def make_dialog(qtbot, runner, tmp_path):
+    def make(url: str) -> SignInDialog:
+        dialog = SignInDialog(runner, KeyStore(fallback_file=tmp_path / "key"), url)
+        qtbot.addWidget(dialog)
+        dialog.outcomes = []
+        dialog.signed_in.connect(lambda _url: dialog.outcomes.append("signed_in"))
+        dialog.validation_failed.connect(dialog.outcomes.append)
+        dialog.finished.connect(lambda code: dialog.outcomes.append(f"finished:{code}"))
+        dialog.open()
+        return dialog
+
+    return make
+
+
+def sign_in(qtbot, dialog: SignInDialog, key: str, *, timeout: int = 15000) -> None:
+    """Type the key, click "Sign in", wait until the check has ended one way or another."""
+    dialog.key_edit.setText(key)
+    before = len(dialog.outcomes)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy and (len(dialog.outcomes) > before or dialog._awaiting_storage_choice), timeout=timeout)
+
+
+def shown_text(dialog: SignInDialog) -> str:
+    """Every text the dialog shows (labels, message rows, unmasked fields)."""
+    parts = [label.text() for label in dialog.findChildren(QLabel) if label.isVisible()]
+    parts += [e.text() for e in dialog.findChildren(QLineEdit) if e.echoMode() == QLineEdit.EchoMode.Normal]
+    return "\n".join(parts)
+
+
+def error_text(dialog: SignInDialog) -> str:
+    return "\n".join(text for _level, text in dialog.message_bar.messages())
+
+
+# --- the four cases of the issue --------------------------------------------------------------
+
+
+def test_valid_key_signs_in_and_goes_to_the_keyring(qtbot, make_dialog, server, memory_keyring, caplog):
+    caplog.set_level(logging.DEBUG)
+    dialog = make_dialog(server.base_url)
+    sign_in(qtbot, dialog, KEY)
+    assert dialog.outcomes == ["signed_in", f"finished:{int(QDialog.DialogCode.Accepted)}"]
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert (dialog.base_url, dialog.key, dialog.key_location) == (server.base_url, KEY, KeyLocation.KEYRING)
+    assert memory_keyring.passwords == {(KEYRING_SERVICE, server.base_url): KEY}
+    method, path, headers = server.requests[-1]
+    assert (method, path) == ("POST", "/integration-api/v1/integration-key/validate")
+    assert headers["X-Integration-Key"] == KEY
+    assert all(KEY not in record.getMessage() for record in caplog.records)
+    assert any("signed in" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("mode", [Mode.FACETER, Mode.UNAUTHORISED], ids=["isValid-false", "401"])
+def test_wrong_key_is_explained_and_the_dialog_stays(qtbot, make_dialog, memory_keyring, mode):
+    with KeyValidationServer(valid_key=KEY, mode=mode) as server:
+        dialog = make_dialog(server.base_url)
+        sign_in(qtbot, dialog, WRONG_KEY)
+    assert dialog.outcomes == [Problem.WRONG_KEY]
+    assert dialog.isVisible() and dialog.key is None
+    assert "does not accept this integration key" in error_text(dialog)
+    assert dialog.message_bar.messages()[0][0] == MessageLevel.ERROR
+    assert dialog.key_edit.isEnabled() and dialog.url_edit.isEnabled() and dialog.sign_in_button.isEnabled()
+    assert WRONG_KEY not in shown_text(dialog)
+    assert memory_keyring.passwords == {}
+
+
+def test_unreachable_url_says_check_the_connection(qtbot, make_dialog, memory_keyring):
+    url = closed_port_url()
+    dialog = make_dialog(url)
+    sign_in(qtbot, dialog, KEY, timeout=20000)  # the client retries a refused connection twice
+    assert dialog.outcomes == [Problem.UNREACHABLE]
+    host = url.split("/")[2]
+    assert f"Cannot reach {host}" in error_text(dialog)
+    assert "connection" in error_text(dialog)
+    assert KEY not in shown_text(dialog)
+
+
+@pytest.mark.parametrize("mode", [Mode.WEBSITE, Mode.NOT_FOUND], ids=["html-200", "html-404"])
+def test_a_server_that_is_not_the_faceter_api(qtbot, make_dialog, memory_keyring, mode):
+    with KeyValidationServer(valid_key=KEY, mode=mode) as server:
+        dialog = make_dialog(server.url + "/")
+        sign_in(qtbot, dialog, KEY)
+    assert server.requests, "the request was really sent"
+    assert dialog.outcomes == [Problem.WRONG_URL]
+    assert "does not look like the Faceter Integration API" in error_text(dialog)
+    assert memory_keyring.passwords == {}
+
+
+@pytest.mark.parametrize("url", ["cloud.faceter.cam/integration-api", "ftp://example.test/api", "http://", "http://127.0.0.1:99999999/x", "https://a b.test"])
+def test_a_malformed_url_is_caught_before_sending(qtbot, make_dialog, server, url):
+    dialog = make_dialog(url)
+    dialog.key_edit.setText(KEY)
+    dialog.sign_in_button.click()
+    assert dialog.outcomes == [Problem.WRONG_URL]
+    assert not dialog.busy
+    assert error_text(dialog)
+    assert server.requests == []
+
+
+def test_keyring_unavailable_keeps_the_key_in_memory_and_says_so(qtbot, make_dialog, server, no_keyring, tmp_path):
+    dialog = make_dialog(server.base_url)
+    sign_in(qtbot, dialog, KEY)
+    # Signed in, but the user is told before the dialog closes.
+    assert dialog.isVisible()
+    assert dialog.key_location == KeyLocation.MEMORY
+    [(level, text)] = dialog.message_bar.messages()
+    assert level == MessageLevel.WARNING
+    assert "no keyring on this system" in text and "until the app quits" in text
+    assert dialog.store_in_file_check.isVisible() and not dialog.store_in_file_check.isChecked()
+    assert dialog.sign_in_button.text() == "Continue"
+    assert dialog.cancel_button.isHidden() and not dialog.demo_button.isEnabled()
+    dialog.sign_in_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.key == KEY and dialog.key_location == KeyLocation.MEMORY
+    assert not (tmp_path / "key").exists()  # no file without the explicit opt-in
+
+
+def test_keyring_unavailable_escape_continues_without_a_file(qtbot, make_dialog, server, no_keyring, tmp_path):
+    dialog = make_dialog(server.base_url)
+    sign_in(qtbot, dialog, KEY)
+    dialog.reject()  # Escape or the window's close button
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.key_location == KeyLocation.MEMORY
+    assert not (tmp_path / "key").exists()
+
+
+def test_keyring_unavailable_opt_in_stores_a_private_file(qtbot, make_dialog, server, no_keyring, tmp_path):
+    dialog = make_dialog(server.base_url)
+    sign_in(qtbot, dialog, KEY)
+    dialog.store_in_file_check.setChecked(True)
+    dialog.sign_in_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.key_location == KeyLocation.FILE
+    key_file = tmp_path / "key"
+    assert key_file.read_text().strip() == KEY
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+# --- not freezing, cancel, demo ---------------------------------------------------------------
+
+
+def test_checking_does_not_freeze_and_cancel_still_works(qtbot, make_dialog, server, memory_keyring, runner):
+    server.hold.set()  # the server keeps the answer until told
+    dialog = make_dialog(server.base_url)
+    dialog.key_edit.setText(KEY)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(server.received.is_set, timeout=5000)  # the event loop runs meanwhile
+    assert dialog.busy
+    assert dialog.busy_bar.isVisible() and "Checking the key" in dialog.busy_label.text()
+    assert not dialog.key_edit.isEnabled() and not dialog.url_edit.isEnabled()
+    assert not dialog.sign_in_button.isEnabled()
+    assert dialog.cancel_button.isEnabled()
+    dialog.cancel_button.click()
+    assert dialog.result() == QDialog.DialogCode.Rejected and not dialog.isVisible()
+    server.release.set()
+    qtbot.waitUntil(server.answered.is_set, timeout=5000)
+    runner.shutdown(wait=True)  # the worker has finished; its answer must not be delivered
+    QCoreApplication.processEvents()
+    assert "signed_in" not in dialog.outcomes
+    assert dialog.key is None and memory_keyring.passwords == {}
+
+
+def test_try_the_demo(qtbot, make_dialog, server):
+    dialog = make_dialog(server.base_url)
+    with qtbot.waitSignal(dialog.demo_requested, timeout=1000):
+        dialog.demo_button.click()
+    assert dialog.result() == SignInDialog.DEMO_RESULT
+    assert dialog.outcomes == [f"finished:{SignInDialog.DEMO_RESULT}"]
+    assert server.requests == []
+
+
+def test_key_is_masked_until_shown(qtbot, make_dialog, server):
+    dialog = make_dialog(server.base_url)
+    dialog.key_edit.setText(KEY)
+    assert dialog.key_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.key_edit.displayText() != KEY
+    dialog.show_key_button.click()
+    assert dialog.key_edit.echoMode() == QLineEdit.EchoMode.Normal and dialog.show_key_button.text() == "Hide"
+    dialog.show_key_button.click()
+    assert dialog.key_edit.echoMode() == QLineEdit.EchoMode.Password
+
+
+def test_sign_in_needs_both_fields(qtbot, make_dialog, server):
+    dialog = make_dialog(server.base_url)
+    assert not dialog.sign_in_button.isEnabled()
+    dialog.key_edit.setText("  ")
+    assert not dialog.sign_in_button.isEnabled()
+    dialog.key_edit.setText(KEY)
+    assert dialog.sign_in_button.isEnabled()
+    dialog.url_edit.clear()
+    assert not dialog.sign_in_button.isEnabled()
+
+
+# --- the explanations, table-tested -----------------------------------------------------------
+
+URL = "https://cloud.faceter.test/integration-api"
+
+
+@pytest.mark.parametrize(
+    ("exc", "problem"),
+    [
+        (None, Problem.WRONG_KEY),
+        (errors.AuthenticationError(status=401), Problem.WRONG_KEY),
+        (errors.NetworkError("GET /v1: cannot connect"), Problem.UNREACHABLE),
+        (errors.TimeoutError(), Problem.UNREACHABLE),
+        (errors.NotFoundError(status=404), Problem.WRONG_URL),
+        (errors.InvalidResponseError(), Problem.WRONG_URL),
+        (errors.BadRequestError(status=400), Problem.WRONG_URL),
+        (errors.ServerError(status=405), Problem.WRONG_URL),
+        (errors.ServerError(status=501), Problem.WRONG_URL),
+        (errors.ServerError(status=503), Problem.SERVICE_ERROR),
+        (errors.RateLimitedError(status=429), Problem.SERVICE_ERROR),
+        (errors.PermissionDeniedError(status=403), Problem.REFUSED),
+        (ValueError("bug"), Problem.SERVICE_ERROR),
+    ],
+)
+def test_explain_failure(exc, problem):
+    explanation = explain_failure(exc, URL)
+    assert explanation.problem == problem
+    assert explanation.text
+
+
+def test_check_service_url():
+    assert check_service_url(" https://cloud.faceter.cam/integration-api/ ") == "https://cloud.faceter.cam/integration-api"
+    assert check_service_url("http://127.0.0.1:8080/integration-api") == "http://127.0.0.1:8080/integration-api"
+    for bad in ["", "cloud.faceter.cam", "file:///etc/passwd", "https://x.test/a?b=1", "https://:80/"]:
+        with pytest.raises(ValueError):
+            check_service_url(bad)
