@@ -39,6 +39,15 @@ def parse_api_datetime(value: Any) -> datetime:
     them; extra digits beyond microseconds are dropped. A value without an offset is UTC.
     Numbers are taken as Unix epoch seconds. Raises ValueError on anything else.
     """
+    try:
+        return _parse_api_datetime(value)
+    except (OverflowError, OSError) as exc:
+        # out of the range a datetime holds (1e300 s, year 1 at +03:00): pydantic turns only a
+        # ValueError into a ValidationError, anything else would escape model_validate
+        raise ValueError(f"date and time out of range: {value!r}") from exc
+
+
+def _parse_api_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
