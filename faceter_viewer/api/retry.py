@@ -45,6 +45,11 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, seconds)
 
 
+# Transport errors that are our own mistake (a bad URL scheme, a malformed request): a second try
+# would only delay the same error.
+_NEVER_RETRIED = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+
+
 def _is_unsent(exc: Exception) -> bool:
     """True when the request certainly never reached the server."""
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
@@ -71,7 +76,7 @@ class RetryPolicy:
         if attempt >= self.max_retries:
             return False
         if exception is not None:
-            if not isinstance(exception, httpx.TransportError):
+            if not isinstance(exception, httpx.TransportError) or isinstance(exception, _NEVER_RETRIED):
                 return False
             return idempotent or _is_unsent(exception)
         if status is None or status not in RETRYABLE_STATUSES:
