@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import contextlib
 import logging
+import logging.handlers
 from pathlib import Path
 
 import httpx
@@ -73,16 +75,26 @@ def test_rotates(log_dir):
     assert "line 199" in path.read_text(encoding="utf-8")
 
 
+@contextlib.contextmanager
+def _only_our_handlers():
+    """pytest's own log capture handler sits on the root logger too, and install_redaction() gives
+    it the filter, which masks records in place before ours see them: hide it, so that these
+    tests see what our handlers alone do."""
+    root = logging.getLogger()
+    saved = list(root.handlers)
+    ours = (logging.handlers.RotatingFileHandler, app_logging.RecentLinesHandler)
+    root.handlers[:] = [h for h in saved if isinstance(h, ours)]
+    try:
+        yield
+    finally:
+        root.handlers[:] = saved
+
+
 def test_secrets_are_masked_whatever_logger_wrote_them(log_dir):
     path = setup_logging(log_dir)
     register_secret(SECRET_KEY)
-    # A logger that redaction.install_redaction() does not know: only the handler's filter helps.
-    logging.getLogger("some.library").warning("sent key %s", SECRET_KEY)
-    logging.getLogger("httpx").warning("GET https://a.test/archives/1/timeline?signature=abcdef123&exp=99")
-    try:
-        raise RuntimeError(f"failed with header X-Integration-Key: {SECRET_KEY}")
-    except RuntimeError:
-        logging.getLogger("faceter_viewer.test").exception("it failed")
+    with _only_our_handlers():
+        _log_secrets()
     text = _log_text(path)
     assert SECRET_KEY not in text
     assert "abcdef123" not in text
@@ -92,11 +104,21 @@ def test_secrets_are_masked_whatever_logger_wrote_them(log_dir):
     assert all(SECRET_KEY not in line for line in recent_log_lines(50))
 
 
+def _log_secrets() -> None:
+    # A logger that redaction.install_redaction() does not know: only the handler's filter helps.
+    logging.getLogger("some.library").warning("sent key %s", SECRET_KEY)
+    logging.getLogger("httpx").warning("GET https://a.test/archives/1/timeline?signature=abcdef123&exp=99")
+    try:
+        raise RuntimeError(f"failed with header X-Integration-Key: {SECRET_KEY}")
+    except RuntimeError:
+        logging.getLogger("faceter_viewer.test").exception("it failed")
+
+
 def test_httpx_is_quiet_unless_debugging(log_dir):
     """httpx logs every request with its full URL at INFO: kept out unless debugging, and masked
     when let in."""
     routes = {"/ping": (200, {"content-type": "text/plain"}, b"ok")}
-    with LoopbackServer(routes) as server:
+    with LoopbackServer(routes) as server, _only_our_handlers():
         path = setup_logging(log_dir, logging.INFO)
         httpx.get(f"{server.url}/ping?signature=quiet-sig-1&exp=1").raise_for_status()
         assert "HTTP Request" not in _log_text(path)
