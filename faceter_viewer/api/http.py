@@ -55,13 +55,24 @@ class HttpSession:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._stream_timeout = stream_timeout
+        self._origin = _origin(httpx.URL(base_url)) if base_url else None
+        self._origin_only_headers = tuple(headers or {})
         self._client = httpx.Client(
             base_url=base_url,
             headers=headers or {},
             transport=transport,
             timeout=timeout,
             follow_redirects=True,
+            event_hooks={"request": [self._drop_headers_off_origin]},
         )
+
+    def _drop_headers_off_origin(self, request: httpx.Request) -> None:
+        """The session's headers (the integration key) go to its own origin only. httpx strips
+        just `Authorization` when a redirect leaves the origin, so a redirect to a file host would
+        otherwise carry the key there (§2, §15). Runs for every request of a redirect chain."""
+        if self._origin_only_headers and _origin(request.url) != self._origin:
+            for name in self._origin_only_headers:
+                request.headers.pop(name, None)
 
     def close(self) -> None:
         self._client.close()
@@ -85,6 +96,8 @@ class HttpSession:
             started = time.monotonic()
             try:
                 response = self._client.request(method, url, params=params, json=json, headers=headers)
+            except (httpx.DecodingError, httpx.TooManyRedirects) as exc:
+                raise _unreadable(exc, what) from None
             except httpx.TransportError as exc:
                 log.debug("%s failed after %.0f ms: %s", what, _ms(started), type(exc).__name__)
                 if self.retry.should_retry(attempt, exception=exc, idempotent=idempotent):
@@ -152,6 +165,8 @@ class HttpSession:
         try:
             with open(part, "wb") as out:
                 while True:
+                    # what reached the file so far: _stream_once returns only when it completes
+                    written = out.tell()
                     request_headers = dict(headers or {})
                     if written:
                         request_headers["Range"] = f"bytes={written}-"
@@ -160,6 +175,8 @@ class HttpSession:
                             url, params, request_headers, out, written, on_progress, cancelled, what
                         )
                         break
+                    except (httpx.DecodingError, httpx.TooManyRedirects) as exc:
+                        raise _unreadable(exc, what) from None
                     except httpx.TransportError as exc:
                         if not self.retry.should_retry(attempt, exception=exc):
                             raise errors.error_from_exception(exc, what) from None
@@ -220,6 +237,16 @@ class _RetryableStatus(Exception):
     def __init__(self, response: httpx.Response, retry_after: float | None) -> None:
         self.response = response
         self.retry_after = retry_after
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def _unreadable(exc: httpx.HTTPError, what: str) -> errors.InvalidResponseError:
+    if isinstance(exc, httpx.TooManyRedirects):
+        return errors.InvalidResponseError(f"{what}: the service redirects in a loop")
+    return errors.InvalidResponseError(f"{what}: the answer cannot be decoded ({type(exc).__name__})")
 
 
 def _content_range_total(value: str | None) -> int | None:
