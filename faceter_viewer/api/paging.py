@@ -57,6 +57,8 @@ def iterate_pages(
 ) -> Iterator[Event]:
     """Yield events across pages, each once, at most `max_items` of them."""
     count = 0
+    if max_items is not None and max_items <= 0:
+        return  # not even one page: the count is checked only after an event is yielded
     while not pager.done:
         for event in pager.accept(fetch(pager.window())):
             yield event
