@@ -1,5 +1,6 @@
-"""The sign-in dialog against real HTTP on 127.0.0.1 (tests/helpers/key_validation_server.py) and
-the real IntegrationClient, with the keyring working (an in-memory backend) or failing
+"""The sign-in dialog against real HTTP on 127.0.0.1 — the demo service (tests/helpers/
+demo_fixtures.py) and, where a test must hold an answer back or play a web site that is not the
+Faceter API, tests/helpers/key_validation_server.py — through the real IntegrationClient, with the keyring working (an in-memory backend) or failing
 (keyring's own `fail.Keyring`, as on a headless machine)."""
 
 from __future__ import annotations
@@ -185,6 +186,40 @@ def test_keyring_unavailable_opt_in_stores_a_private_file(qtbot, make_dialog, se
     key_file = tmp_path / "key"
     assert key_file.read_text().strip() == KEY
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+# --- the same against the demo service ---------------------------------------------------------
+
+
+def test_demo_service_valid_key(qtbot, make_dialog, demo_service, memory_keyring):
+    dialog = make_dialog(demo_service.base_url)
+    sign_in(qtbot, dialog, demo_service.integration_key)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.key_location == KeyLocation.KEYRING
+    assert memory_keyring.passwords == {(KEYRING_SERVICE, demo_service.base_url): demo_service.integration_key}
+
+
+def test_demo_service_wrong_key(qtbot, make_dialog, demo_service, memory_keyring):
+    dialog = make_dialog(demo_service.base_url)
+    sign_in(qtbot, dialog, WRONG_KEY)
+    assert dialog.outcomes == [Problem.WRONG_KEY]
+    assert memory_keyring.passwords == {}
+
+
+def test_demo_service_archive_address_is_not_the_integration_api(qtbot, make_dialog, demo_service, memory_keyring):
+    dialog = make_dialog(demo_service.archive_base_url)
+    sign_in(qtbot, dialog, demo_service.integration_key)
+    assert dialog.outcomes == [Problem.WRONG_URL]
+    assert "does not look like the Faceter Integration API" in error_text(dialog)
+
+
+def test_demo_service_without_keyring(qtbot, make_dialog, demo_service, no_keyring):
+    dialog = make_dialog(demo_service.base_url)
+    sign_in(qtbot, dialog, demo_service.integration_key)
+    assert dialog.key_location == KeyLocation.MEMORY
+    assert "no keyring on this system" in error_text(dialog)
+    dialog.sign_in_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
 
 
 # --- not freezing, cancel, demo ---------------------------------------------------------------
