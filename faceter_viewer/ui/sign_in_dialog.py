@@ -280,7 +280,7 @@ class SignInDialog(QDialog):
         ready = bool(self.key_edit.text().strip()) and bool(self.url_edit.text().strip())
         self.sign_in_button.setEnabled(ready and not self._busy)
 
-    def _show_problem(self, text: str, level: MessageLevel = MessageLevel.ERROR) -> None:
+    def show_problem(self, text: str, level: MessageLevel = MessageLevel.ERROR) -> None:
         self.message_bar.clear()
         self.message_bar.show_message(text, level)
 
@@ -298,13 +298,13 @@ class SignInDialog(QDialog):
             return
         key = self.key_edit.text().strip()
         if not key:
-            self._show_problem("Enter the integration key.")
+            self.show_problem("Enter the integration key.")
             self.key_edit.setFocus()
             return
         try:
             url = check_service_url(self.url_edit.text())
         except ValueError as exc:
-            self._show_problem(str(exc))
+            self.show_problem(str(exc))
             self.validation_failed.emit(str(Problem.WRONG_URL))
             self.url_edit.setFocus()
             return
@@ -349,7 +349,7 @@ class SignInDialog(QDialog):
         (self.key_edit if explanation.problem == Problem.WRONG_KEY else self.url_edit).setFocus()
 
     def _fail(self, explanation: Explanation) -> None:
-        self._show_problem(explanation.text)
+        self.show_problem(explanation.text)
         self.validation_failed.emit(str(explanation.problem))
 
     def _offer_file_storage(self) -> None:
@@ -359,7 +359,7 @@ class SignInDialog(QDialog):
             widget.setEnabled(False)
         # Already signed in: the only way on is "Continue" (Escape continues too, see reject).
         self.cancel_button.hide()
-        self._show_problem(
+        self.show_problem(
             "Signed in. There is no keyring on this system, so the key is kept only until the app "
             "quits; you will be asked for it again next time.",
             MessageLevel.WARNING,
@@ -375,7 +375,7 @@ class SignInDialog(QDialog):
             try:
                 self.key_location = self._key_store.save(self.base_url, self.key, allow_file=True)
             except OSError as exc:
-                self._show_problem(f"Could not write the key file: {exc.strerror or type(exc).__name__}.")
+                self.show_problem(f"Could not write the key file: {exc.strerror or type(exc).__name__}.")
                 return
         self._succeed()
 

@@ -1,0 +1,226 @@
+"""Wires the layers into the desktop app: sign-in or demo → session → main window.
+
+    run_app(demo=False, base_url=None) -> exit code
+
+Nothing here waits on the network or the disk on the GUI thread: the demo service starts, warms
+its media cache and validates keys on the TaskRunner.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
+
+from faceter_viewer.api import errors, rules
+from faceter_viewer.api.credentials import BASE_URL_ENV, KEY_ENV, KeyStore
+from faceter_viewer.api.integration import IntegrationClient
+from faceter_viewer.services.session import Session
+from faceter_viewer.services.tasks import TaskRunner
+
+log = logging.getLogger("faceter_viewer.app")
+
+ORGANIZATION = "Faceter"
+APPLICATION = "Faceter Viewer"
+
+
+class _Progress(QObject):
+    """Carries a worker's progress callback to the GUI thread (queued signal)."""
+
+    changed = Signal(float)
+
+
+class AppController(QObject):
+    """Owns the runner, the session and the main window across sign-in, sign-out and demo."""
+
+    session_opened = Signal(object)  # MainWindow
+
+    def __init__(self, *, demo: bool = False, base_url: str | None = None, log_folder: str | None = None) -> None:
+        super().__init__()
+        self.demo = demo
+        self.base_url = base_url
+        self.log_folder = log_folder
+        self.runner = TaskRunner(max_workers=4, name="faceter-app")
+        self.settings = QSettings()
+        # The key file is used only when the user opts in, on a system without a keyring (§21).
+        self.key_store = KeyStore(fallback_file=Path(platformdirs.user_config_dir("faceter-viewer")) / "integration-key")
+        self.demo_service = None
+        self.session: Session | None = None
+        self.window = None
+        self.sign_in = None
+        self._progress_dialog: QProgressDialog | None = None
+        self._cancel_warm_up = False
+
+    # --- start ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.demo:
+            self.start_demo()
+            return
+        url = self.base_url or os.environ.get(BASE_URL_ENV) or self.settings.value("service/baseUrl", "", str)
+        url = url or rules.PRODUCTION_BASE_URL
+        key = os.environ.get(KEY_ENV, "").strip()
+        if key:
+            self.open_session(url, key)
+            return
+        # The keyring may be slow (D-Bus); ask it on a worker.
+        self.runner.submit(self.key_store.load, url, on_done=lambda stored: self._on_stored_key(url, stored),
+                           on_error=lambda _exc: self.show_sign_in(url))
+
+    def _on_stored_key(self, url: str, key: str | None) -> None:
+        if key:
+            self.open_session(url, key)
+        else:
+            self.show_sign_in(url)
+
+    # --- sign-in ----------------------------------------------------------------------------
+
+    def show_sign_in(self, url: str | None = None, message: str | None = None) -> None:
+        from faceter_viewer.ui.sign_in_dialog import SignInDialog
+
+        dialog = SignInDialog(self.runner, self.key_store, url or rules.PRODUCTION_BASE_URL)
+        if message:
+            dialog.show_problem(message)
+        dialog.demo_requested.connect(self._on_sign_in_demo_requested)
+        dialog.finished.connect(lambda result: self._on_sign_in_finished(dialog, result))
+        self.sign_in = dialog
+        dialog.open()
+
+    def _on_sign_in_demo_requested(self) -> None:
+        self.demo = True
+        self.start_demo()
+
+    def _on_sign_in_finished(self, dialog, result: int) -> None:
+        self.sign_in = None
+        if result == QDialog.DialogCode.Accepted and dialog.key:
+            self.settings.setValue("service/baseUrl", dialog.base_url)
+            self.open_session(dialog.base_url, dialog.key)
+        elif self.session is None and not self.demo:
+            QApplication.quit()
+
+    # --- demo -------------------------------------------------------------------------------
+
+    def start_demo(self) -> None:
+        """Start the embedded demo service on a worker; warm its media with a progress dialog the
+        first time; then open a session on it."""
+
+        def start_service():
+            from faceter_viewer.demo import DemoService
+
+            service = DemoService()
+            service.start()
+            return service
+
+        self.runner.submit(start_service, on_done=self._on_demo_started, on_error=self._on_demo_failed)
+
+    def _on_demo_started(self, service) -> None:
+        self.demo_service = service
+        if not service.needs_warm_up():
+            self.open_session(service.base_url, service.integration_key)
+            return
+        dialog = QProgressDialog("Preparing the demo video (first run only)…", "Skip", 0, 100)
+        dialog.setWindowTitle(APPLICATION)
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.setMinimumDuration(0)
+        dialog.canceled.connect(self._on_warm_up_canceled)
+        progress = _Progress(dialog)
+        progress.changed.connect(lambda value: dialog.setValue(int(value * 100)))
+        self._progress_dialog = dialog
+        self._cancel_warm_up = False
+
+        def report(fraction: float) -> None:
+            if self._cancel_warm_up:
+                raise InterruptedError("skipped")
+            progress.changed.emit(fraction)
+
+        def finished(_result=None) -> None:
+            dialog.close()
+            self._progress_dialog = None
+            self.open_session(service.base_url, service.integration_key)
+
+        self.runner.submit(service.warm_up, report, on_done=finished, on_error=finished)
+        dialog.show()
+
+    def _on_warm_up_canceled(self) -> None:
+        self._cancel_warm_up = True
+
+    def _on_demo_failed(self, exc: BaseException) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        log.error("demo service failed to start: %s", exc)
+        QMessageBox.critical(None, APPLICATION, f"The demo service could not start:\n{exc}")
+        QApplication.quit()
+
+    # --- session ----------------------------------------------------------------------------
+
+    def open_session(self, url: str, key: str) -> None:
+        from faceter_viewer.ui.main_window import MainWindow
+        from faceter_viewer.ui.player_panel import PlayerPanel
+
+        client = IntegrationClient(key, url)
+        self.session = Session(client, self.runner, self)
+        self.session.key_rejected.connect(self._on_session_key_rejected)
+        panel = PlayerPanel(self.session)
+        log_url = QUrl.fromLocalFile(self.log_folder) if self.log_folder else None
+        self.window = MainWindow(
+            self.session, panel, self.settings, log_folder_url=log_url, demo=self.demo_service is not None
+        )
+        self.window.sign_out_requested.connect(self._on_window_sign_out_requested)
+        self.window.show()
+        self.window.refresh()
+        self.session_opened.emit(self.window)
+
+    def close_session(self) -> None:
+        if self.window is not None:
+            self.window.close()
+            self.window.deleteLater()
+            self.window = None
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def _on_window_sign_out_requested(self) -> None:
+        url = self.session.base_url if self.session else None
+        if url and self.demo_service is None:
+            self.runner.submit(self.key_store.forget, url)
+        QApplication.instance().setQuitOnLastWindowClosed(False)
+        self.close_session()
+        self.show_sign_in(url)
+        QApplication.instance().setQuitOnLastWindowClosed(True)
+
+    def _on_session_key_rejected(self, exc: errors.AuthenticationError) -> None:
+        url = self.session.base_url if self.session else None
+        QApplication.instance().setQuitOnLastWindowClosed(False)
+        self.close_session()
+        self.show_sign_in(url, f"The service no longer accepts this key: {exc.message}. Please sign in again.")
+        QApplication.instance().setQuitOnLastWindowClosed(True)
+
+    def shutdown(self) -> None:
+        self.close_session()
+        self.runner.shutdown(wait=False)
+        if self.demo_service is not None:
+            self.demo_service.stop()
+            self.demo_service = None
+
+
+def run_app(demo: bool = False, base_url: str | None = None) -> int:
+    from faceter_viewer.app_logging import setup_logging
+    from faceter_viewer.ui.crash_dialog import install_crash_handler
+
+    QApplication.setOrganizationName(ORGANIZATION)
+    QApplication.setApplicationName(APPLICATION)
+    app = QApplication.instance() or QApplication(sys.argv)
+    log_file = setup_logging()
+    install_crash_handler()
+    controller = AppController(demo=demo, base_url=base_url, log_folder=str(log_file.parent))
+    controller.start()
+    try:
+        return app.exec()
+    finally:
+        controller.shutdown()

@@ -1,0 +1,162 @@
+"""The main window: message bar, camera browser and details on the left, the player on the right.
+
+It owns no I/O: the Session loads cameras on its worker threads, the player backend plays.
+Window geometry, splitters and the last camera are restored from QSettings.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
+
+from faceter_viewer import __version__
+from faceter_viewer.api import errors
+from faceter_viewer.api.models import Camera
+from faceter_viewer.services.session import Session
+from faceter_viewer.ui.camera_browser import CameraBrowser
+from faceter_viewer.ui.camera_details import CameraDetails
+from faceter_viewer.ui.message_bar import MessageBar, MessageLevel
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+
+    def __init__(
+        self,
+        session: Session,
+        player_panel: QWidget,
+        settings: QSettings,
+        *,
+        log_folder_url=None,
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings
+        self._log_folder_url = log_folder_url
+        self.setWindowTitle("Faceter Viewer" + (" — demo" if demo else ""))
+
+        self.message_bar = MessageBar(self)
+        self.browser = CameraBrowser(self)
+        self.details = CameraDetails(self)
+        self.player_panel = player_panel
+
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.left_splitter.setObjectName("leftSplitter")
+        self.left_splitter.addWidget(self.browser)
+        self.left_splitter.addWidget(self.details)
+        self.left_splitter.setStretchFactor(0, 3)
+        self.left_splitter.setStretchFactor(1, 1)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(player_panel)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([340, 900])
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+
+        self.service_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.service_label)
+        self.service_label.setText(("Demo service · " if demo else "") + session.base_url)
+
+        self._build_menus()
+        self.browser.camera_selected.connect(self._on_browser_camera_selected)
+        session.cameras_loaded.connect(self._on_session_cameras_loaded)
+        session.cameras_failed.connect(self._on_session_cameras_failed)
+        self._restore_state()
+
+    # --- menus ------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.refresh_action = QAction("&Refresh cameras", self, shortcut=QKeySequence.StandardKey.Refresh)
+        self.refresh_action.triggered.connect(self.refresh)
+        file_menu.addAction(self.refresh_action)
+        self.sign_out_action = QAction("Sign &out", self)
+        self.sign_out_action.triggered.connect(self.sign_out_requested)
+        file_menu.addAction(self.sign_out_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        self.find_action = QAction("&Find camera", self, shortcut=QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(lambda: self.browser.filter_edit.setFocus())
+        view_menu.addAction(self.find_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        if self._log_folder_url is not None:
+            logs = QAction("Open &log folder", self)
+            logs.triggered.connect(lambda: QDesktopServices.openUrl(self._log_folder_url))
+            help_menu.addAction(logs)
+        about = QAction("&About Faceter Viewer", self)
+        about.triggered.connect(
+            lambda: QMessageBox.about(self, "Faceter Viewer", f"Faceter Viewer {__version__}\nCameras, archive and events.")
+        )
+        help_menu.addAction(about)
+
+    # --- session ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.statusBar().showMessage("Loading cameras…")
+        self.session.refresh_cameras()
+
+    def _on_session_cameras_loaded(self, cameras: list[Camera]) -> None:
+        self.statusBar().showMessage(f"{len(cameras)} cameras", 3000)
+        first_load = self.browser.model.rowCount() == 0
+        self.browser.set_cameras(cameras)
+        if first_load:
+            last = self.settings.value("lastCamera", "", str)
+            if last and not self.browser.select_camera(last):
+                self.message_bar.show_message("The camera you watched last is no longer available.", MessageLevel.INFO)
+
+    def _on_session_cameras_failed(self, exc: BaseException) -> None:
+        self.statusBar().clearMessage()
+        if isinstance(exc, errors.AuthenticationError):
+            return  # the app asks for the key again
+        self.message_bar.show_message(
+            f"Could not load the cameras: {exc}", MessageLevel.ERROR, action_text="Retry", on_action=self.refresh
+        )
+
+    def _on_browser_camera_selected(self, camera: Camera) -> None:
+        self.details.show_camera(camera)
+        self.settings.setValue("lastCamera", camera.id)
+        show = getattr(self.player_panel, "show_camera", None)
+        if show is not None:
+            show(camera)
+
+    # --- state ------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        for splitter in (self.main_splitter, self.left_splitter):
+            state = self.settings.value(f"window/{splitter.objectName()}")
+            if state is not None:
+                splitter.restoreState(state)
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        for splitter in (self.main_splitter, self.left_splitter):
+            self.settings.setValue(f"window/{splitter.objectName()}", splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        close = getattr(self.player_panel, "shutdown", None)
+        if close is not None:
+            close()
+        super().closeEvent(event)
