@@ -8,3 +8,6 @@ import os
 # before any test module imports Qt, makes widget tests run without a display. Tests that need a
 # real X server (e2e) can still set QT_QPA_PLATFORM=xcb themselves; an explicit value wins.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The demo service fixtures (demo_service, demo_client, make_demo_service, ...).
+pytest_plugins = ["tests.helpers.demo_fixtures"]

@@ -73,7 +73,7 @@ def generate_events(camera: CameraSpec, layout: ArchiveLayout, anchor: int) -> l
     weights = [t[1] for t in _TYPES]
     durations = {t[0]: (t[2], t[3]) for t in _TYPES}
     per_day_rng = random.Random(f"{camera.seed}/rate")
-    per_day = per_day_rng.randint(120, 320)
+    per_day = per_day_rng.randint(300, 600)
     for day in range(first // DAY, last // DAY + 1):
         rng = random.Random(f"{camera.seed}/events/{day}")
         for _ in range(per_day):

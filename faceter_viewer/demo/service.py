@@ -27,7 +27,7 @@ import uvicorn
 from faceter_viewer.demo.app import build_app
 from faceter_viewer.demo.dataset import CameraSpec, build_dataset
 from faceter_viewer.demo.faults import FaultSet, FaultSpecError, QuietInjectedDrops
-from faceter_viewer.demo.live import AHEAD_SECONDS, live_segment_starts
+from faceter_viewer.demo.live import live_segment_starts
 from faceter_viewer.demo.media import MediaStore
 from faceter_viewer.demo.signing import ArchiveSigner
 from faceter_viewer.demo.state import ARCHIVE_PREFIX, INTEGRATION_PREFIX, DemoState
@@ -120,7 +120,9 @@ class DemoService:
             return self
         if self._stopped:
             raise RuntimeError("a stopped DemoService cannot be started again")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
+        # listening socket names it, and without it every keep-alive answer waits ~40 ms (Nagle).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((HOST, self.port))
@@ -186,22 +188,24 @@ class DemoService:
         """The camera the app shows first: the first online camera with archive access."""
         return next((c for c in self.cameras if c.is_online and c.archive_granted), self.cameras[0])
 
-    def _warm_up_range(self) -> tuple[CameraSpec, int, int]:
+    def _live_window(self) -> tuple[CameraSpec, int, int]:
         camera = self.warm_up_camera()
         starts = live_segment_starts(time.time())
-        return camera, starts[0] - 10, starts[-1] + AHEAD_SECONDS + 2
+        return camera, starts[0], starts[-1] + 2
 
     def needs_warm_up(self) -> bool:
-        """True when the first window's media is not cached yet (a first run, or a cold cache):
-        the app then shows a progress dialog while warm_up() runs."""
-        camera, start, end = self._warm_up_range()
+        """True when the first camera's live window is not cached yet (a first run, or a cold
+        cache): the app then shows a progress dialog while warm_up() runs."""
+        camera, start, end = self._live_window()
         return not all(self.media.is_cached(camera.look, s) for s in range(start, end, 2))
 
     def warm_up(self, on_progress: WarmUpProgress | None = None) -> None:
         """Generate the first live/archive window of the first camera (progress 0..1; raise in
         the callback to stop). Blocking: call it from a worker thread. Quick when cached."""
-        camera, start, end = self._warm_up_range()
-        self.media.pregenerate(camera.look, start, end, on_progress)
+        camera, start, end = self._live_window()
+        # 10 s of archive before the live window and 20 s after "now": the player starts at
+        # either, and needs_warm_up() stays false for a while after this returns.
+        self.media.pregenerate(camera.look, start - 10, end + 20, on_progress)
 
 
 def run_demo_server(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -41,8 +42,8 @@ class ArchiveSigner:
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     def issue(self, archive_id: str) -> ArchiveApiToken:
-        """A fresh token: valid for `ttl` seconds from now."""
-        exp = int(self._clock()) + self.ttl
+        """A fresh token: valid for at least `ttl` seconds from now."""
+        exp = math.ceil(self._clock() + self.ttl)
         return ArchiveApiToken(signature=self.sign(archive_id, exp), exp=exp)
 
     def verify(self, archive_id: str, signature: str | None, exp: str | None) -> None:

@@ -1,0 +1,103 @@
+"""Starting and stopping the demo service, the foreground runner, and first-run warm-up."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+
+import httpx
+import pytest
+
+from faceter_viewer.api import IntegrationClient
+from faceter_viewer.demo.service import DEFAULT_INTEGRATION_KEY, DemoService, run_demo_server
+
+_SERVICE_THREADS = ("demo-server", "demo-live", "demo-export")
+
+
+def _service_threads() -> set[threading.Thread]:
+    """Threads a DemoService starts (its shared MediaStore's workers are not its own)."""
+    return {t for t in threading.enumerate() if t.name.startswith(_SERVICE_THREADS) or "AnyIO" in t.name}
+
+
+def test_stop_leaves_no_threads_and_frees_the_port(demo_media_store):
+    before = _service_threads()
+    service = DemoService(media=demo_media_store).start()
+    with IntegrationClient(service.integration_key, service.base_url) as client:
+        camera = client.list_cameras()[0]
+        httpx.get(camera.live_hls_url)  # starts the live feeder thread
+        assert "demo-live" in {t.name for t in _service_threads() - before}
+        port = service.port
+        service.stop()
+    assert _service_threads() <= before
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/integration-api/v1/cameras")
+    service.stop()  # idempotent
+
+
+def test_context_manager_and_listening_on_loopback_only(demo_media_store):
+    before = _service_threads()
+    with DemoService(media=demo_media_store) as service:
+        assert service.base_url == f"http://127.0.0.1:{service.port}/integration-api"
+        assert service.integration_key == DEFAULT_INTEGRATION_KEY
+        assert httpx.post(
+            service.base_url + "/v1/integration-key/validate", headers={"X-Integration-Key": DEFAULT_INTEGRATION_KEY}
+        ).json() == {"isValid": True}
+    assert _service_threads() <= before
+
+
+def test_same_seed_same_dataset_other_seed_other(demo_media_store):
+    a, b, c = (DemoService(media=demo_media_store, seed=s) for s in (3, 3, 4))
+    try:
+        assert [x.id for x in a.cameras] == [x.id for x in b.cameras]
+        assert [x.id for x in a.cameras] != [x.id for x in c.cameras]
+        layout_a = a.state.layout(a.cameras[0]).fixed
+        assert layout_a == b.state.layout(b.cameras[0]).fixed
+        events_a, _ = a.state.events.generated(a.cameras[0])
+        events_b, _ = b.state.events.generated(b.cameras[0])
+        assert events_a == events_b
+    finally:
+        for service in (a, b, c):
+            service.stop()
+
+
+def test_run_demo_server_prints_its_address_and_key_and_stops(demo_service, tmp_path):
+    out, stop = io.StringIO(), threading.Event()
+    result: list[int] = []
+    runner = threading.Thread(
+        target=lambda: result.append(run_demo_server(cameras=3, cache_dir=tmp_path, out=out, stop_event=stop, warm_up=False))
+    )
+    runner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "Serving." not in out.getvalue():
+            assert runner.is_alive() and time.monotonic() < deadline, out.getvalue()
+            time.sleep(0.02)
+        text = out.getvalue()
+        base_url = re.search(r"FACETER_BASE_URL=(\S+)", text).group(1)
+        key = re.search(r"FACETER_INTEGRATION_KEY=(\S+)", text).group(1)
+        with IntegrationClient(key, base_url) as client:
+            assert client.validate_key() and len(client.list_cameras()) == 3
+    finally:
+        stop.set()
+        runner.join(timeout=20)
+    assert result == [0]
+
+
+def test_run_demo_server_rejects_a_bad_fault_spec_and_a_busy_port(demo_service, capsys, tmp_path):
+    assert run_demo_server(faults="latency=/v1/cameras", cache_dir=tmp_path, warm_up=False) == 2
+    assert "needs a delay" in capsys.readouterr().err
+    assert run_demo_server(port=demo_service.port, cache_dir=tmp_path, warm_up=False) == 2
+    assert "cannot listen" in capsys.readouterr().err
+
+
+def test_warm_up_reports_progress_and_is_cached_afterwards(demo_service):
+    fractions: list[float] = []
+    demo_service.warm_up(fractions.append)
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert not demo_service.needs_warm_up()
+    began = time.perf_counter()
+    demo_service.warm_up()
+    assert time.perf_counter() - began < 1.0, "a warm cache makes it quick"
