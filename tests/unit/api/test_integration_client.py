@@ -27,6 +27,7 @@ from tests.helpers.api_fakes import (
     CAMERA_ID,
     ERROR_BODIES,
     KEY,
+    DroppingStream,
     RecordingTransport,
     camera_json,
     sequence,
@@ -187,6 +188,30 @@ def test_download_clip(make_client, tmp_path):
     assert (request.method, request.url.path) == ("GET", f"{PREFIX}/v1/cameras/{CAMERA_ID}/archive/clip")
     assert request.url.params.multi_items() == [("startDate", "2026-04-10T08:00:00Z"), ("duration", "60")]
     _assert_keyed(request)
+
+
+def test_download_clip_resumes_with_range_the_same_query_and_the_key(make_client, tmp_path, sleeps):
+    clip = bytes(range(256)) * 4096  # 1 MiB
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "Range" not in request.headers:
+            return httpx.Response(
+                200, headers={"Content-Length": str(len(clip))}, stream=DroppingStream([clip[:700_000]])
+            )
+        offset = int(request.headers["Range"].removeprefix("bytes=").removesuffix("-"))
+        return httpx.Response(
+            206, headers={"Content-Range": f"bytes {offset}-{len(clip) - 1}/{len(clip)}"}, content=clip[offset:]
+        )
+
+    client, transport = make_client(handler)
+    dest = client.download_clip(CAMERA_ID, START, 60, tmp_path / "clip.mp4")
+    assert dest.read_bytes() == clip
+    assert list(tmp_path.iterdir()) == [dest]
+    first, second = transport.requests
+    assert second.headers["Range"] == "bytes=524288-"  # the two whole 256 KiB chunks that reached the disk
+    assert first.url == second.url
+    _assert_keyed(second)
+    assert len(sleeps.delays) == 1
 
 
 def test_create_video_export(make_client):
