@@ -108,7 +108,7 @@ class IntegrationClient:
         path = f"/v1/cameras/{_segment(camera_id)}/events"
         params = rules.query_params(
             {
-                "eventTypes": list(types),
+                "eventTypes": _type_list(types),
                 "startDate": start,
                 "endDate": end,
                 "mergeInterval": merge_interval,
@@ -131,7 +131,7 @@ class IntegrationClient:
         sort: str = SortOrder.DESC,
     ) -> Iterator[Event]:
         """Every event of the window across pages, each once (§5)."""
-        types = list(types)
+        types = _type_list(types)
         if sort not in (SortOrder.ASC, SortOrder.DESC):
             sort = SortOrder.DESC
 
@@ -233,6 +233,11 @@ def _validate(model: Any, body: Any, what: str) -> Any:
         raise errors.InvalidResponseError(
             f"{what}: unexpected answer ({where}: {first.get('msg', 'invalid')})"
         ) from None
+
+
+def _type_list(types: Iterable[str] | str) -> list[str]:
+    """Event types as a list; a single type given as a string is one type, not its letters."""
+    return [types] if isinstance(types, str) else list(types)
 
 
 def _segment(value: str) -> str:

@@ -83,9 +83,23 @@ class RedactingFilter(logging.Filter):
 _filter = RedactingFilter()
 
 
+_previous_factory = None
+
+
+def _redacting_record_factory(*args, **kwargs) -> logging.LogRecord:
+    record = _previous_factory(*args, **kwargs)
+    _filter.filter(record)
+    return record
+
+
 def install_redaction() -> None:
-    """Attach the filter to our loggers, httpx's and uvicorn's, and to the root handlers. Safe to
-    call more than once."""
+    """Mask secrets in every log record as it is made (so child loggers and handlers added later
+    are covered), and attach the filter to our loggers, httpx's and uvicorn's, and to the root
+    handlers. Safe to call more than once."""
+    global _previous_factory
+    if logging.getLogRecordFactory() is not _redacting_record_factory:
+        _previous_factory = logging.getLogRecordFactory()
+        logging.setLogRecordFactory(_redacting_record_factory)
     for name in REDACTED_LOGGERS:
         logger = logging.getLogger(name)
         if _filter not in logger.filters:

@@ -249,3 +249,25 @@ def test_no_secret_in_logs_or_exceptions_of_real_calls(debug_logs, loopback, tmp
     # the server saw the real values: the test could have failed
     lines = "\n".join(loopback.request_lines)
     assert SIG_OLD in lines and SIG_NEW in lines
+
+
+def test_a_child_logger_and_a_late_handler_are_redacted_too():
+    import io
+    import logging
+
+    from faceter_viewer.api.redaction import install_redaction, register_secret
+
+    install_redaction()
+    register_secret("late-handler-secret")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("faceter_viewer.some.child.module")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("play %s with %s", "http://h/x?signature=abcdef&exp=1", "late-handler-secret")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "abcdef" not in text and "late-handler-secret" not in text
+    assert "signature=***" in text
