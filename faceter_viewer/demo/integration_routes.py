@@ -10,6 +10,7 @@ says what is wrong.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -288,7 +289,7 @@ def export_file(state: DemoState, request: Request) -> Response:
 def routes(state: DemoState) -> list[Route]:
     def bind(handler: Callable, *args: object) -> Callable:
         # Sync handlers run in starlette's thread pool (they may wait for ffmpeg).
-        if _is_async(handler):
+        if inspect.iscoroutinefunction(handler):
 
             async def endpoint(request: Request) -> Response:
                 return await handler(state, request, *args)
@@ -316,9 +317,3 @@ def routes(state: DemoState) -> list[Route]:
         Route(cam + "/exports/audio/{export_id}", bind(get_export, AUDIO), methods=["GET"]),
         Route("/demo-files/exports/{name}", bind(export_file), methods=["GET"]),
     ]
-
-
-def _is_async(handler: Callable) -> bool:
-    import inspect
-
-    return inspect.iscoroutinefunction(handler)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -248,6 +249,7 @@ def run_demo_server(
         print(f"faceter-viewer demo-server: cannot listen on {HOST}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     stop_event = stop_event or threading.Event()
+    restore_sigterm = _stop_on_sigterm(stop_event)
     try:
         print(f"Faceter demo service ({cameras} cameras, seed {seed}, token TTL {token_ttl} s)", file=out)
         print(f"  Integration API: {service.base_url}", file=out)
@@ -269,18 +271,32 @@ def run_demo_server(
         print("\nStopping the demo service…", file=out)
     finally:
         service.stop()
+        restore_sigterm()
     return 0
 
 
+def _stop_on_sigterm(stop_event: threading.Event) -> Callable[[], None]:
+    """SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl+C. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop_event.set())
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
 def _text_progress(out: TextIO) -> WarmUpProgress:
-    """Prints "Generating the first demo video:  40%" at every 10 %, on one line."""
+    """"Generating the first demo video:  40%" at every 10 %: on one line in a terminal, one
+    line each otherwise (a log file)."""
     shown = [-1]
+    one_line = out.isatty()
 
     def report(fraction: float) -> None:
         step = int(fraction * 10)
         if step > shown[0]:
             shown[0] = step
-            end = "\n" if step >= 10 else ""
-            print(f"\rGenerating the first demo video: {step * 10:3d}%", end=end, file=out, flush=True)
+            text = f"Generating the first demo video: {step * 10:3d}%"
+            if one_line:
+                print("\r" + text, end="\n" if step >= 10 else "", file=out, flush=True)
+            else:
+                print(text, file=out, flush=True)
 
     return report

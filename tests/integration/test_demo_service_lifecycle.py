@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -101,3 +105,34 @@ def test_warm_up_reports_progress_and_is_cached_afterwards(demo_service):
     began = time.perf_counter()
     demo_service.warm_up()
     assert time.perf_counter() - began < 1.0, "a warm cache makes it quick"
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_demo_server_command_stops_cleanly_on_a_signal(tmp_path, stop_signal):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}  # platformdirs: a cold, private cache
+    process = subprocess.Popen(
+        [sys.executable, "-m", "faceter_viewer", "demo-server", "--cameras", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Serving."):
+                break
+        text = "".join(lines)
+        assert "Generating the first demo video: 100%" in text, text
+        base_url = re.search(r"FACETER_BASE_URL=(\S+)", text).group(1)
+        with IntegrationClient(DEFAULT_INTEGRATION_KEY, base_url) as client:
+            assert len(client.list_cameras()) == 2
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=20) == 0
+        assert list((tmp_path / "faceter-viewer" / "demo-media").rglob("*.ts")), "media went to the cache"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
