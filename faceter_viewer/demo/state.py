@@ -21,6 +21,7 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from faceter_viewer.api import rules
 from faceter_viewer.api.models import Camera, Location, Room
@@ -101,12 +102,11 @@ class DemoState:
         return base if camera.bare_archive_url else f"{base}/archives/{camera.archive_id}"
 
     def signed_archive_url(self, camera: CameraSpec, origin: str, method: str, exp: int | None = None) -> str:
-        """An Archive API URL with a signature (fresh, unless `exp` is given)."""
+        """An absolute Archive API URL signed for `exp` (default: a fresh token's)."""
+        if exp is None:
+            exp = self.signer.issue(camera.archive_id).exp
         url = rules.archive_method_url(self.archive_api_url(camera, origin), camera.id, method)
-        token = self.signer.issue(camera.archive_id) if exp is None else None
-        exp_value = token.exp if token else int(exp)  # type: ignore[arg-type]
-        signature = token.signature if token else self.signer.sign(camera.archive_id, exp_value)
-        return f"{url}{'&' if '?' in url else '?'}signature={signature}&exp={exp_value}"
+        return f"{url}?{urlencode(rules.archive_auth_params(self.signer.sign(camera.archive_id, exp), exp))}"
 
     @staticmethod
     def preview_url(camera: CameraSpec, origin: str, time_: float | None = None) -> str:
