@@ -201,9 +201,17 @@ class NewEvent(ApiModel):
 # --- Integration API: recordings and exports ----------------------------------------------------
 
 
+Seconds = Annotated[
+    float,
+    PlainSerializer(lambda value: int(value) if float(value).is_integer() else value, when_used="json"),
+]
+"""A duration the document types as an integer; parsed tolerantly as a number, written as an
+integer whenever it is one."""
+
+
 class Recording(ApiModel):
     start_date: ApiDateTime
-    duration_seconds: float = 0
+    duration_seconds: Seconds = 0
 
 
 class VideoExportRequest(ApiModel):
