@@ -204,6 +204,13 @@ class IntegrationClient:
         session = self._http if _same_origin(absolute, self.base_url) else self._public_http
         return session.download(absolute, dest, on_progress=on_progress, cancelled=cancelled)
 
+    def fetch_bytes(self, url: str) -> bytes:
+        """GET a small file the API points at (a camera's or event's previewUrl). The key is sent
+        only to the API's own origin."""
+        absolute = str(httpx.URL(self.base_url + "/").join(url))
+        session = self._http if _same_origin(absolute, self.base_url) else self._public_http
+        return session.send("GET", absolute).content
+
     # --- archive ----------------------------------------------------------------------------
 
     def archive(self, camera: Camera) -> ArchiveClient:

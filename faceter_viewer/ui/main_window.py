@@ -17,6 +17,7 @@ from faceter_viewer.services.session import Session
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import CameraDetails
 from faceter_viewer.ui.message_bar import MessageBar, MessageLevel
+from faceter_viewer.ui.player_panel import PlayerPanel
 
 
 class MainWindow(QMainWindow):
@@ -25,7 +26,7 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         session: Session,
-        player_panel: QWidget,
+        player_panel: PlayerPanel,
         settings: QSettings,
         *,
         log_folder_url=None,
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.browser.camera_selected.connect(self._on_browser_camera_selected)
+        player_panel.message_posted.connect(self._on_player_message_posted)
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
         session.cameras_failed.connect(self._on_session_cameras_failed)
         self._restore_state()
@@ -117,8 +119,14 @@ class MainWindow(QMainWindow):
         self.browser.set_cameras(cameras)
         if first_load:
             last = self.settings.value("lastCamera", "", str)
-            if last and not self.browser.select_camera(last):
+            if last and self.browser.select_camera(last):
+                return
+            if last:
                 self.message_bar.show_message("The camera you watched last is no longer available.", MessageLevel.INFO)
+            # Start on something to watch rather than a black player.
+            first = next((c for c in cameras if c.is_online and c.live_hls_url), None)
+            if first is not None:
+                self.browser.select_camera(first.id)
 
     def _on_session_cameras_failed(self, exc: BaseException) -> None:
         self.statusBar().clearMessage()
@@ -131,9 +139,10 @@ class MainWindow(QMainWindow):
     def _on_browser_camera_selected(self, camera: Camera) -> None:
         self.details.show_camera(camera)
         self.settings.setValue("lastCamera", camera.id)
-        show = getattr(self.player_panel, "show_camera", None)
-        if show is not None:
-            show(camera)
+        self.player_panel.show_camera(camera)
+
+    def _on_player_message_posted(self, text: str, level: MessageLevel) -> None:
+        self.message_bar.show_message(text, level)
 
     # --- state ------------------------------------------------------------------------------
 
@@ -156,7 +165,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        close = getattr(self.player_panel, "shutdown", None)
-        if close is not None:
-            close()
+        self.player_panel.shutdown()
         super().closeEvent(event)
