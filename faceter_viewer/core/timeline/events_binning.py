@@ -1,0 +1,114 @@
+"""Events per pixel column and per type, vectorised: what the event lane paints.
+
+Events are given once as sorted start times (float64 epoch seconds) and small integer type codes.
+For a scale, `bin_events` finds the visible ones with `searchsorted` and counts them per
+(type, column) with one `bincount`, so 100,000 events cost a fraction of a millisecond and a
+repaint never loops over events in Python.
+
+`cells` groups columns into fixed-width cells anchored to TIME (not to the left edge), so a glyph
+drawn per cell stays put while the view pans by whole pixels instead of hopping between cells.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from faceter_viewer.core.timeline.scale import TimeScale
+
+
+class EventSeries:
+    """Sorted event start times with their type codes; `type_names[code]` names a code."""
+
+    __slots__ = ("times", "codes", "type_names")
+
+    def __init__(self, times: np.ndarray, codes: np.ndarray, type_names: tuple[str, ...]) -> None:
+        self.times = times
+        self.codes = codes
+        self.type_names = type_names
+
+    @classmethod
+    def empty(cls) -> EventSeries:
+        return cls(np.empty(0), np.empty(0, np.int16), ())
+
+    @classmethod
+    def from_arrays(cls, times, codes, type_names) -> EventSeries:
+        """Copy, sort by time (stable) and check the codes against `type_names`."""
+        t = np.asarray(times, dtype=np.float64).ravel()
+        c = np.asarray(codes).ravel()
+        names = tuple(str(name) for name in type_names)
+        if t.shape != c.shape:
+            raise ValueError(f"times and type codes differ in length: {t.shape[0]} != {c.shape[0]}")
+        if len(c) and (c.min() < 0 or c.max() >= len(names)):
+            raise ValueError(f"type codes must be in 0..{len(names) - 1}, got {c.min()}..{c.max()}")
+        keep = np.isfinite(t)
+        t, c = t[keep], c[keep].astype(np.int16)
+        if len(t) > 1 and np.any(t[1:] < t[:-1]):
+            order = np.argsort(t, kind="stable")
+            t, c = t[order], c[order]
+        return cls(t, c, names)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def visible_slice(self, t0: float, t1: float) -> slice:
+        return slice(int(np.searchsorted(self.times, t0, "left")), int(np.searchsorted(self.times, t1, "left")))
+
+
+def bin_events(series: EventSeries, scale: TimeScale) -> np.ndarray:
+    """int32[n_types, width]: how many events of each type start in each pixel column."""
+    n_types, width = max(1, len(series.type_names)), scale.width
+    window = series.visible_slice(scale.start, scale.end)
+    times = series.times[window]
+    if len(times) == 0:
+        return np.zeros((n_types, width), dtype=np.int32)
+    columns = ((times - scale.start) * (width / scale.span)).astype(np.int64)
+    np.clip(columns, 0, width - 1, out=columns)  # float rounding at the right edge
+    flat = series.codes[window].astype(np.int64) * width + columns
+    return np.bincount(flat, minlength=n_types * width).astype(np.int32).reshape(n_types, width)
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Columns grouped into cells of `cell_px`; cell i covers columns [x0[i], x1[i]) ∩ [0, width)."""
+
+    cell_px: int
+    x0: np.ndarray  # int64, may be negative for the first, partly visible cell
+    counts: np.ndarray  # int32[n_types, n_cells]
+
+    @property
+    def x1(self) -> np.ndarray:
+        return self.x0 + self.cell_px
+
+    @property
+    def totals(self) -> np.ndarray:
+        return self.counts.sum(axis=0)
+
+    def dominant(self) -> np.ndarray:
+        """Per cell, the type code with the most events, or -1 for an empty cell (ties: lower code)."""
+        best = np.argmax(self.counts, axis=0)
+        return np.where(self.totals > 0, best, -1)
+
+    def cell_at(self, x: float) -> int | None:
+        i = int(math.floor((x - self.x0[0]) / self.cell_px)) if len(self.x0) else -1
+        return i if 0 <= i < len(self.x0) else None
+
+
+def cell_phase(scale: TimeScale, cell_px: int) -> int:
+    """Pixel offset (0 ≤ phase < cell_px) of the cell grid anchored at multiples of the cell's
+    duration since the epoch, rounded to a whole pixel."""
+    cell_seconds = cell_px * scale.seconds_per_pixel
+    first_boundary = math.floor(scale.start / cell_seconds) * cell_seconds
+    return int(round(scale.to_x(first_boundary))) % cell_px
+
+
+def group_cells(column_counts: np.ndarray, scale: TimeScale, cell_px: int) -> Cells:
+    """Sum per-column counts into time-anchored cells of `cell_px` columns."""
+    width = column_counts.shape[1]
+    phase = cell_phase(scale, cell_px)
+    x0 = np.arange(phase - cell_px if phase else 0, width, cell_px, dtype=np.int64)
+    starts = np.clip(x0, 0, width - 1)
+    counts = np.add.reduceat(column_counts, starts, axis=1) if width else column_counts
+    return Cells(cell_px, x0, counts.astype(np.int32))
