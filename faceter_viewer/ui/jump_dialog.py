@@ -1,0 +1,79 @@
+""""Jump to date/time": a date-time field with a calendar popup, in the timeline's local zone.
+
+The field holds the local WALL-CLOCK time (carried in a UTC QDateTime so Qt never shifts it by
+the machine's own zone); converting to an instant happens here, with the same tz the timeline
+uses, so a test can pin Europe/Berlin whatever the machine's zone is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone, Signal
+from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from faceter_viewer.core.timeline.localtime import local_datetime, system_timezone
+
+
+def _wall_clock(t: float, tz: tzinfo) -> QDateTime:
+    local = local_datetime(t, tz)
+    return QDateTime(
+        QDate(local.year, local.month, local.day), QTime(local.hour, local.minute, local.second), QTimeZone.utc()
+    )
+
+
+def _instant(value: QDateTime, tz: tzinfo) -> float:
+    date, clock = value.date(), value.time()
+    wall = datetime(date.year(), date.month(), date.day(), clock.hour(), clock.minute(), clock.second(), tzinfo=tz)
+    return wall.timestamp()
+
+
+class JumpDialog(QDialog):
+    time_chosen = Signal(float)  # epoch seconds, when the user accepts
+
+    def __init__(
+        self, initial: float, *, tz: tzinfo | None = None, now: float | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Jump to date and time")
+        self._tz = tz or system_timezone()
+        self._now = now
+
+        self.edit = QDateTimeEdit(self)
+        self.edit.setTimeZone(QTimeZone.utc())
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat("yyyy-MM-dd  HH:mm:ss")
+        self.edit.setDateTime(_wall_clock(initial, self._tz))
+
+        zone = local_datetime(initial, self._tz).strftime("%Z (UTC%z)")
+        note = QLabel(f"Local time, {zone}", self)
+        note.setObjectName("jumpZone")
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.now_button = QPushButton("Now", self)
+        self.now_button.setEnabled(now is not None)
+        buttons.addButton(self.now_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.now_button.clicked.connect(self._on_now_button_clicked)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Go to:", self))
+        layout.addWidget(self.edit)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def selected_time(self) -> float:
+        return _instant(self.edit.dateTime(), self._tz)
+
+    def set_selected_time(self, t: float) -> None:
+        self.edit.setDateTime(_wall_clock(t, self._tz))
+
+    def accept(self) -> None:
+        chosen = self.selected_time()
+        super().accept()
+        self.time_chosen.emit(chosen)
+
+    def _on_now_button_clicked(self) -> None:
+        if self._now is not None:
+            self.set_selected_time(self._now)

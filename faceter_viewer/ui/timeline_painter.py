@@ -1,0 +1,274 @@
+"""The timeline's static layer: archive bar, event lane, ticks and labels, in one cached image.
+
+Everything that depends on data and scale (not on the cursor or the mouse) is composed here with
+numpy into a uint32 image, one row-block per lane, and wrapped as a QImage without copying; only
+the tick labels are drawn with QPainter (a few dozen cached QStaticTexts). Nothing loops over
+intervals or events in Python: the core hands over per-pixel arrays (covered columns, per-column
+counts per type, per-cell dominant type) and numpy paints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QStaticText
+
+from faceter_viewer.core.timeline.events_binning import EventSeries, bin_events, group_cells
+from faceter_viewer.core.timeline.intervals import ArchiveIntervals
+from faceter_viewer.core.timeline.scale import TimeScale
+from faceter_viewer.core.timeline.ticks import MINUTE, TickSet, compute_ticks
+from faceter_viewer.ui.timeline_legend import TypeStyle, glyph_tiles, type_style
+
+
+def _rgb(hex_color: str) -> int:
+    return 0xFF000000 | int(hex_color.lstrip("#"), 16)
+
+
+@dataclass(frozen=True)
+class Colors:
+    """The timeline's colours as 0xAARRGGBB words (what numpy writes into the image)."""
+
+    background: int = _rgb("#17191D")
+    lane: int = _rgb("#1E2126")
+    grid: int = _rgb("#2A2E35")
+    archive: int = _rgb("#3A9D5D")
+    archive_top: int = _rgb("#5CBF7E")  # a 1 px highlight, so the bar reads as a solid block
+    gap: int = _rgb("#101113")
+    gap_hatch: int = _rgb("#3A2A2E")  # diagonal hatch: a gap is seen without relying on colour
+    tick_major: int = _rgb("#9AA0A8")
+    tick_minor: int = _rgb("#555B63")
+    day_separator: int = _rgb("#C8CCD2")
+    label: str = "#C8CCD2"
+    context_label: str = "#EDEFF2"
+
+
+COLORS = Colors()
+GLYPH_PX = 9
+CELL_PX = 12  # one glyph per 12 px cell: glyphs never overlap, and 3 px of air between them
+
+
+@dataclass(frozen=True)
+class TimelineLayout:
+    """Row positions (logical px) for a widget of this size, top to bottom."""
+
+    width: int
+    height: int
+    glyph_top: int
+    glyph_h: int
+    hist_top: int
+    hist_h: int
+    archive_top: int
+    archive_h: int
+    ticks_top: int
+    ticks_h: int
+    labels_top: int
+    labels_h: int
+    context_top: int
+    context_h: int
+
+    @classmethod
+    def for_size(cls, width: int, height: int, text_h: int = 13) -> TimelineLayout:
+        top, glyph_h, archive_h, ticks_h = 3, GLYPH_PX + 3, 16, 7
+        fixed = top + glyph_h + 2 + archive_h + ticks_h + 2 * text_h + 3
+        hist_h = max(8, height - fixed)
+        hist_top = top + glyph_h
+        archive_top = hist_top + hist_h + 2
+        ticks_top = archive_top + archive_h
+        labels_top = ticks_top + ticks_h
+        return cls(
+            width, height, top, glyph_h, hist_top, hist_h, archive_top, archive_h,
+            ticks_top, ticks_h, labels_top, text_h, labels_top + text_h, text_h,
+        )  # fmt: skip
+
+    @property
+    def lanes_top(self) -> int:
+        return self.glyph_top
+
+    @property
+    def lanes_bottom(self) -> int:
+        return self.archive_top + self.archive_h
+
+    def in_event_lane(self, y: float) -> bool:
+        return self.glyph_top <= y < self.hist_top + self.hist_h
+
+
+class EventPalette:
+    """Per type code of the current series: style, colour word, and glyph tile index."""
+
+    def __init__(self, type_names: tuple[str, ...]) -> None:
+        self.type_names = type_names
+        self.styles: list[TypeStyle] = [type_style(name) for name in type_names]
+        self.colors = np.array([_rgb(style.color.name()) for style in self.styles] or [0], dtype=np.uint32)
+        self.tiles = glyph_tiles(self.styles, QColor.fromRgba(COLORS.lane), CELL_PX, GLYPH_PX + 3, GLYPH_PX)
+        self.empty_tile = len(self.styles)
+
+
+@dataclass
+class StaticLayer:
+    image: QImage
+    pixels: np.ndarray  # keeps the buffer `image` wraps alive
+    column_counts: np.ndarray  # int32[n_types, width], for the hover readout and the legend
+    ticks: TickSet
+    cell_x0: np.ndarray
+    cell_counts: np.ndarray
+
+
+class LabelCache:
+    """QStaticText per label text: laying out the same "14:00" on every rebuild is the slow part
+    of drawing text."""
+
+    def __init__(self, font: QFont) -> None:
+        self.font = font
+        self.metrics = QFontMetricsF(font)
+        self._texts: dict[str, QStaticText] = {}
+
+    def get(self, text: str) -> QStaticText:
+        static = self._texts.get(text)
+        if static is None:
+            if len(self._texts) > 2048:
+                self._texts.clear()
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            static.prepare(font=self.font)
+            self._texts[text] = static
+        return static
+
+    def width(self, text: str) -> float:
+        return self.get(text).size().width()
+
+    def label_px(self, step: float) -> float:
+        sample = "00:00:00" if step < MINUTE else "Wed 30"
+        return self.metrics.horizontalAdvance(sample) + 16
+
+
+def render_static(
+    scale: TimeScale,
+    layout: TimelineLayout,
+    intervals: ArchiveIntervals,
+    events: EventSeries,
+    palette: EventPalette,
+    labels: LabelCache,
+    tz: tzinfo | None,
+    device_pixel_ratio: float = 1.0,
+) -> StaticLayer:
+    width, height = scale.width, layout.height
+    pixels = np.empty((height, width), dtype=np.uint32)
+    pixels[:] = COLORS.background
+    pixels[layout.glyph_top : layout.hist_top + layout.hist_h] = COLORS.lane
+
+    ticks = compute_ticks(scale.start, scale.end, scale.seconds_per_pixel, tz, label_px=labels.label_px)
+    major_x = _columns(scale, ticks.major)
+    # Faint grid at major ticks behind the event lane helps read event times off the axis.
+    pixels[layout.glyph_top : layout.hist_top + layout.hist_h, major_x] = COLORS.grid
+
+    counts = bin_events(events, scale)
+    cells = group_cells(counts, scale, CELL_PX)
+    if len(events):
+        _paint_histogram(pixels, layout, counts, palette)
+        _paint_glyphs(pixels, layout, cells, palette)
+    _paint_archive(pixels, layout, intervals, scale)
+    _paint_ticks(pixels, layout, ticks, scale, major_x)
+
+    image = QImage(pixels.data, width, height, width * 4, QImage.Format.Format_RGB32)
+    if device_pixel_ratio != 1.0:
+        # HiDPI: the lanes are scaled up (they are pixel art anyway), the text is drawn sharp.
+        lanes = image
+        image = QImage(
+            round(width * device_pixel_ratio), round(height * device_pixel_ratio), QImage.Format.Format_RGB32
+        )
+        image.setDevicePixelRatio(device_pixel_ratio)
+        painter = QPainter(image)
+        painter.drawImage(QRectF(0, 0, width, height), lanes)
+    else:
+        painter = QPainter(image)
+    try:
+        _paint_labels(painter, layout, ticks, scale, labels)
+    finally:
+        painter.end()  # an exception with an active painter would crash Qt at teardown
+    return StaticLayer(image, pixels, counts, ticks, cells.x0, cells.counts)
+
+
+def _columns(scale: TimeScale, times: np.ndarray) -> np.ndarray:
+    x = np.floor(scale.to_x(times) + 0.5).astype(np.int64)
+    return x[(x >= 0) & (x < scale.width)]
+
+
+def _paint_histogram(pixels: np.ndarray, layout: TimelineLayout, counts: np.ndarray, palette: EventPalette) -> None:
+    """Per column, a bar stacked by type whose height grows with log(count): dense columns show
+    how many, not a pile of overdrawn markers. A lone event is still a full 2 px bar."""
+    totals = counts.sum(axis=0)
+    peak = int(totals.max())
+    if peak == 0:
+        return
+    h = layout.hist_h
+    heights = np.where(totals > 0, np.maximum(2, np.rint(h * np.log1p(totals) / np.log1p(peak))), 0)
+    cumulative = np.cumsum(counts, axis=0)
+    safe_totals = np.maximum(totals, 1)
+    # Row r counted from the bottom: type k fills lo_k <= r < hi_k.
+    rows_from_bottom = np.arange(h - 1, -1, -1)[:, None]
+    block = pixels[layout.hist_top : layout.hist_top + h]
+    lo = np.zeros_like(heights)
+    for code in np.flatnonzero(counts.any(axis=1)):  # a loop over event TYPES (≤ a dozen)
+        hi = np.rint(heights * cumulative[code] / safe_totals)
+        mask = (rows_from_bottom >= lo) & (rows_from_bottom < hi)
+        block[mask] = palette.colors[code]
+        lo = np.maximum(lo, hi)
+
+
+def _paint_glyphs(pixels: np.ndarray, layout: TimelineLayout, cells, palette: EventPalette) -> None:
+    """The busiest type's glyph in every non-empty cell, stamped from pre-rendered tiles."""
+    dominant = cells.dominant()
+    tile_of_cell = np.where(dominant >= 0, dominant, palette.empty_tile)
+    offset = np.arange(layout.width) - cells.x0[0]
+    tile_of_column = tile_of_cell[np.minimum(offset // CELL_PX, len(tile_of_cell) - 1)]
+    column_in_tile = offset % CELL_PX
+    stamped = palette.tiles[tile_of_column, :, column_in_tile]  # (width, tile_h)
+    pixels[layout.glyph_top : layout.glyph_top + stamped.shape[1]] = stamped.T
+
+
+def _paint_archive(pixels: np.ndarray, layout: TimelineLayout, intervals: ArchiveIntervals, scale: TimeScale) -> None:
+    covered = intervals.covered_columns(scale)
+    top, h = layout.archive_top, layout.archive_h
+    ys, xs = np.ogrid[0:h, 0 : layout.width]
+    # The hatch is anchored to time (the first pixel column's index since the epoch), so panning
+    # moves it with the content instead of making it crawl.
+    shift = int(round(scale.start / scale.seconds_per_pixel)) % 6
+    gap = np.where((xs + ys + shift) % 6 == 0, COLORS.gap_hatch, COLORS.gap).astype(np.uint32)
+    block = np.where(covered[None, :], np.uint32(COLORS.archive), gap)
+    block[0] = np.where(covered, COLORS.archive_top, block[0])
+    pixels[top : top + h] = block
+
+
+def _paint_ticks(pixels: np.ndarray, layout: TimelineLayout, ticks: TickSet, scale: TimeScale, major_x: np.ndarray) -> None:
+    top = layout.ticks_top
+    pixels[top : top + 3, _columns(scale, ticks.minor)] = COLORS.tick_minor
+    pixels[top : top + layout.ticks_h, major_x] = COLORS.tick_major
+    day_x = _columns(scale, np.array([t for t, _ in ticks.context]))
+    pixels[top : layout.context_top + layout.context_h, day_x] = COLORS.day_separator
+
+
+def _paint_labels(painter: QPainter, layout: TimelineLayout, ticks: TickSet, scale: TimeScale, labels: LabelCache) -> None:
+    painter.setFont(labels.font)
+    painter.setPen(QColor(COLORS.label))
+    text_y = layout.labels_top + (layout.labels_h - labels.metrics.height()) / 2
+    for t, text in zip(ticks.major.tolist(), ticks.labels, strict=True):
+        static = labels.get(text)
+        x = scale.to_x(t) - static.size().width() / 2
+        painter.drawStaticText(QPointF(x, text_y), static)
+
+    # The day (or month) row: a label at each day start, and the day of the left edge pinned at
+    # the left until the next day's label pushes it out (like a sticky header).
+    painter.setPen(QColor(COLORS.context_label))
+    context_y = layout.context_top + (layout.context_h - labels.metrics.height()) / 2
+    positions = [(scale.to_x(t) + 4, text) for t, text in ticks.context]
+    sticky = labels.get(ticks.context_at_start)
+    sticky_x = 4.0
+    if positions:
+        sticky_x = min(sticky_x, positions[0][0] - sticky.size().width() - 12)
+    painter.drawStaticText(QPointF(sticky_x, context_y), sticky)
+    for x, text in positions:
+        painter.drawStaticText(QPointF(x, context_y), labels.get(text))
+

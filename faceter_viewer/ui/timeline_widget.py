@@ -1,0 +1,419 @@
+"""The timeline under the player: archive, events, ticks, cursor, selection; zoom, pan, scrub.
+
+It paints and forwards input, nothing else: data comes in through setters (`set_intervals`,
+`set_events`, `set_cursor`, ...), the user's intent goes out through signals, and a service
+(elsewhere) loads data for `visible_range_changed`. The math lives in `core/timeline/`.
+
+Painting has two layers. The static one (archive, events, ticks, labels) is rebuilt only when the
+data, the scale or the size changes (`timeline_painter.render_static`, numpy, no per-item loops);
+cursor, hover, selection, "now" and the legend are drawn over it on every paint, so a playing
+cursor or a moving mouse costs one image blit and a few lines.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+import time
+from datetime import tzinfo
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
+
+from faceter_viewer.core.timeline.events_binning import EventSeries
+from faceter_viewer.core.timeline.intervals import ArchiveIntervals
+from faceter_viewer.core.timeline.localtime import system_timezone
+from faceter_viewer.core.timeline.scale import TimeScale
+from faceter_viewer.core.timeline.selection import Handle, Selection, SelectionState, hit_test
+from faceter_viewer.core.timeline.thumbnail_grid import ThumbnailGrid, grid_for_scale
+from faceter_viewer.ui.timeline_overlay import OverlayState, legend_chip_rect, paint_overlay
+from faceter_viewer.ui.timeline_painter import EventPalette, LabelCache, StaticLayer, TimelineLayout, render_static
+
+WHEEL_ZOOM_PER_NOTCH = 1.5
+KEY_ZOOM = 2.0
+ARROW_STEP = 0.1  # of the visible span
+CURSOR_GRAB_PX = 6.0
+RANGE_SIGNAL_MS = 30  # visible_range_changed at most this often while zooming/panning
+
+
+class TimelineWidget(QWidget):
+    position_clicked = Signal(float)
+    scrub_moved = Signal(float)
+    scrub_released = Signal(float)
+    hovered = Signal(float, float)  # time, x
+    hover_left = Signal()
+    jump_requested = Signal(float)
+    visible_range_changed = Signal(float, float)
+    selection_changed = Signal(float, float)  # NaN, NaN when cleared
+
+    def __init__(self, parent: QWidget | None = None, *, tz: tzinfo | None = None, now: float | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timeline")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(90)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)  # the static layer covers all
+
+        self._tz = tz or system_timezone()
+        self._now: float | None = now
+        anchor = now if now is not None else time.time()
+        self._scale = TimeScale(anchor - 3600 * 0.9, anchor + 3600 * 0.1, max(1, self.width()))
+        self._intervals = ArchiveIntervals.empty()
+        self._events = EventSeries.empty()
+        self._palette = EventPalette(())
+        self._selection = SelectionState()
+        self._cursor: float | None = None
+        self._follow_cursor = True
+        self._hover: tuple[float, float] | None = None  # x, y
+        self._legend_visible = False
+
+        font = QFont(self.font())
+        font.setPixelSize(10)
+        self._labels = LabelCache(font)
+        self._static: StaticLayer | None = None
+        self._painted_once = False
+
+        # Drag state: what the press started, where, and the scale/selection at that moment.
+        self._drag: str | None = None  # "pending" | "pan" | "scrub" | "select" | "edge"
+        self._press_x = 0.0
+        self._press_scale = self._scale
+        self._drag_moved = False
+        self._select_anchor = 0.0  # the edge that stays put while a selection edge is dragged
+
+        self._range_timer = QTimer(self)
+        self._range_timer.setSingleShot(True)
+        self._range_timer.setInterval(RANGE_SIGNAL_MS)
+        self._range_timer.timeout.connect(self._on_range_timer_timeout)
+        self._emitted_range: tuple[float, float] | None = None
+        self._jump_dialog = None
+
+    # --- setters (data in) -------------------------------------------------------------------
+
+    def set_intervals(self, starts, ends) -> None:
+        """Archive recordings as [start, end) epoch seconds; unsorted or overlapping is fine."""
+        self._intervals = ArchiveIntervals.from_arrays(starts, ends)
+        self._invalidate()
+
+    def set_events(self, times, type_codes, type_names) -> None:
+        """Event start times with a type code each; `type_names[code]` is an EventType name
+        (or any other text: unknown types get the generic glyph)."""
+        self._events = EventSeries.from_arrays(times, type_codes, type_names)
+        if self._events.type_names != self._palette.type_names:
+            self._palette = EventPalette(self._events.type_names)
+        self._invalidate()
+
+    def set_cursor(self, t: float | None) -> None:
+        """The playback position (None or NaN hides it). While the cursor was in view and runs
+        off the right edge, the view follows it, unless the user is dragging."""
+        t = None if t is None or math.isnan(t) else float(t)
+        previous, self._cursor = self._cursor, t
+        if (
+            t is not None
+            and previous is not None
+            and self._follow_cursor
+            and self._drag is None
+            and self._scale.contains(previous)
+            and t >= self._scale.end
+        ):
+            self._set_scale(self._scale.pan_seconds(t - self._scale.start - self._scale.span * 0.1))
+        self.update()
+
+    def cursor(self) -> float | None:
+        return self._cursor
+
+    def set_now(self, t: float | None) -> None:
+        self._now = None if t is None or math.isnan(t) else float(t)
+        self.update()
+
+    def set_visible_range(self, start: float, end: float) -> None:
+        self._set_scale(self._scale.with_range(start, end))
+
+    def visible_range(self) -> tuple[float, float]:
+        return self._scale.start, self._scale.end
+
+    @property
+    def scale(self) -> TimeScale:
+        return self._scale
+
+    def set_bounds(self, bounds: tuple[float, float] | None) -> None:
+        """Limits the view (and selections) to [lo, hi], e.g. the archive depth up to now."""
+        self._selection.bounds = bounds
+        self._set_scale(self._scale.with_bounds(bounds))
+
+    def set_selection(self, a: float | None, b: float | None = None) -> None:
+        if a is None or b is None or math.isnan(a) or math.isnan(b):
+            self.clear_selection()
+            return
+        self._selection.set(a, b)
+        self._emit_selection()
+
+    def clear_selection(self) -> None:
+        had = self._selection.selection is not None
+        self._selection.clear()
+        if had:
+            self._emit_selection()
+        self.update()
+
+    def selection(self) -> Selection | None:
+        return self._selection.selection
+
+    def set_follow_cursor(self, follow: bool) -> None:
+        self._follow_cursor = follow
+
+    def set_legend_visible(self, visible: bool) -> None:
+        self._legend_visible = visible
+        self.update()
+
+    def legend_visible(self) -> bool:
+        return self._legend_visible
+
+    def set_timezone(self, tz: tzinfo) -> None:
+        self._tz = tz
+        self._invalidate()
+
+    def thumbnail_grid(self) -> ThumbnailGrid:
+        """The preview bucket grid for the current zoom (about one bucket per 4 px)."""
+        return grid_for_scale(self._scale)
+
+    # --- view changes ------------------------------------------------------------------------
+
+    def zoom_at(self, x: float, factor: float) -> None:
+        self._set_scale(self._scale.zoom_at(x, factor))
+
+    def pan_pixels(self, dx: float) -> None:
+        self._set_scale(self._scale.pan_pixels(dx))
+
+    def jump_to(self, t: float) -> None:
+        """Centre the view on t and say so (`jump_requested`): the player seeks there."""
+        self._set_scale(self._scale.centered_on(t))
+        self.jump_requested.emit(float(t))
+
+    def open_jump_dialog(self) -> None:
+        from faceter_viewer.ui.jump_dialog import JumpDialog
+
+        initial = self._cursor if self._cursor is not None else self._scale.center
+        dialog = JumpDialog(initial, tz=self._tz, now=self._now, parent=self)
+        dialog.time_chosen.connect(self.jump_to)
+        dialog.finished.connect(dialog.deleteLater)
+        self._jump_dialog = dialog
+        dialog.open()
+
+    def _set_scale(self, scale: TimeScale) -> None:
+        if scale == self._scale:
+            return
+        self._scale = scale
+        self._invalidate()
+        if not self._range_timer.isActive():
+            self._range_timer.start()
+
+    def _on_range_timer_timeout(self) -> None:
+        current = self.visible_range()
+        if current != self._emitted_range:
+            self._emitted_range = current
+            self.visible_range_changed.emit(*current)
+
+    def _invalidate(self) -> None:
+        self._static = None
+        self.update()
+
+    def _emit_selection(self) -> None:
+        selection = self._selection.selection
+        if selection is None:
+            self.selection_changed.emit(math.nan, math.nan)
+        else:
+            self.selection_changed.emit(selection.start, selection.end)
+        self.update()
+
+    # --- painting ----------------------------------------------------------------------------
+
+    def sizeHint(self) -> QSize:
+        return QSize(800, 104)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(200, 90)
+
+    def layout_rows(self) -> TimelineLayout:
+        return TimelineLayout.for_size(self._scale.width, self.height())
+
+    def static_layer(self) -> StaticLayer:
+        if self._static is None or self._static.image.height() != self.height():
+            self._static = render_static(
+                self._scale,
+                self.layout_rows(),
+                self._intervals,
+                self._events,
+                self._palette,
+                self._labels,
+                self._tz,
+                self.devicePixelRatioF(),
+            )
+        return self._static
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self._painted_once = True
+        layer = self.static_layer()
+        painter = QPainter(self)
+        try:
+            painter.drawImage(QPointF(0, 0), layer.image)
+            paint_overlay(painter, self._overlay_state(layer), self._labels)
+        finally:
+            painter.end()
+
+    def _overlay_state(self, layer: StaticLayer) -> OverlayState:
+        return OverlayState(
+            scale=self._scale,
+            layout=self.layout_rows(),
+            layer=layer,
+            palette=self._palette,
+            type_names=self._events.type_names,
+            tz=self._tz,
+            now=self._now,
+            cursor=self._cursor,
+            hover=self._hover if self._drag in (None, "pending") else None,
+            selection=self._selection.selection,
+            pending_edge=self._selection.pending,
+            legend_visible=self._legend_visible,
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        width = max(1, event.size().width())
+        if self._painted_once:
+            # The user widened the window: show more time at the same zoom.
+            self._set_scale(self._scale.with_width(width))
+        else:
+            # The first layout: keep the range the owner asked for, spread over the real width.
+            self._set_scale(replace(self._scale, width=width))
+        self._invalidate()
+
+    # --- mouse -------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        x, y = event.position().x(), event.position().y()
+        self._press_x, self._press_scale, self._drag_moved = x, self._scale, False
+        if legend_chip_rect(self.layout_rows(), self._labels).contains(QPointF(x, y)):
+            self.set_legend_visible(not self._legend_visible)
+            self._drag = None
+            return
+        near_cursor = self._cursor is not None and abs(self._scale.to_x(self._cursor) - x) <= CURSOR_GRAB_PX
+        edge = hit_test(self._selection.selection, self._scale, x)
+        layout = self.layout_rows()
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._drag, self._select_anchor = "select", self._scale.to_time(x)
+        elif near_cursor and (edge is None or y < layout.hist_top):  # the cursor's knob wins on top
+            self._drag = "scrub"
+        elif edge is not None:
+            selection = self._selection.selection
+            assert selection is not None
+            # Dragging an edge is a selection drag anchored at the other edge, so dragging past
+            # it simply flips which edge moves.
+            other = Handle.END if edge is Handle.START else Handle.START
+            self._drag, self._select_anchor = "edge", selection.edge(other)
+        else:
+            self._drag = "pending"
+        self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        x, y = event.position().x(), event.position().y()
+        t = self._scale.to_time(min(max(x, 0.0), float(self._scale.width)))
+        drag = self._drag
+        if drag is None or not (event.buttons() & Qt.MouseButton.LeftButton):
+            self._hover = (x, y)
+            self.hovered.emit(t, x)
+            self.update()
+            return
+        if drag == "pending" and abs(x - self._press_x) >= QApplication.startDragDistance():
+            self._drag = drag = "pan"
+        self._drag_moved = self._drag_moved or x != self._press_x
+        if drag == "pan":
+            self._set_scale(self._press_scale.pan_pixels(self._press_x - x))
+        elif drag == "scrub":
+            self._cursor = t
+            self.scrub_moved.emit(t)
+        elif drag in ("select", "edge") and self._drag_moved:
+            self._selection.set(self._select_anchor, t, keep=self._select_anchor)
+            self._emit_selection()
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self._drag is None:
+            return super().mouseReleaseEvent(event)
+        drag, self._drag = self._drag, None
+        t = self._scale.to_time(min(max(event.position().x(), 0.0), float(self._scale.width)))
+        if drag == "pending" or (drag == "scrub" and not self._drag_moved):
+            self._cursor = t
+            self.position_clicked.emit(t)
+        elif drag == "scrub":
+            self._cursor = t
+            self.scrub_released.emit(t)
+        self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag = None  # the first click of the pair already seeked
+            self.zoom_at(event.position().x(), 1 / KEY_ZOOM)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta()
+        if delta.y():
+            self.zoom_at(event.position().x(), WHEEL_ZOOM_PER_NOTCH ** (delta.y() / 120))
+        elif delta.x():  # a horizontal wheel or a touchpad swipe pans
+            self.pan_pixels(-delta.x() / 120 * self._scale.width * ARROW_STEP)
+        event.accept()
+
+    def leaveEvent(self, event) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.hover_left.emit()
+            self.update()
+        super().leaveEvent(event)
+
+    # --- keyboard ----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, mods = event.key(), event.modifiers()
+        width = self._scale.width
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_at(self._key_anchor_x(), KEY_ZOOM)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom_at(self._key_anchor_x(), 1 / KEY_ZOOM)
+        elif key == Qt.Key.Key_Left:
+            self.pan_pixels(-width * ARROW_STEP)
+        elif key == Qt.Key.Key_Right:
+            self.pan_pixels(width * ARROW_STEP)
+        elif key == Qt.Key.Key_PageUp:
+            self.pan_pixels(-width)
+        elif key == Qt.Key.Key_PageDown:
+            self.pan_pixels(width)
+        elif key == Qt.Key.Key_BracketLeft:
+            self._selection.mark_start(self._key_time())
+            self._after_mark()
+        elif key == Qt.Key.Key_BracketRight:
+            self._selection.mark_end(self._key_time())
+            self._after_mark()
+        elif key == Qt.Key.Key_Escape and (self._selection.selection or self._selection.pending):
+            self.clear_selection()
+        elif key == Qt.Key.Key_G and mods & Qt.KeyboardModifier.ControlModifier:
+            self.open_jump_dialog()
+        else:
+            return super().keyPressEvent(event)
+        event.accept()
+
+    def _key_anchor_x(self) -> float:
+        """Keyboard zoom keeps the playback cursor in place when it is in view, else the middle."""
+        if self._cursor is not None and self._scale.contains(self._cursor):
+            return self._scale.to_x(self._cursor)
+        return self._scale.width / 2
+
+    def _key_time(self) -> float:
+        return self._cursor if self._cursor is not None else self._scale.center
+
+    def _after_mark(self) -> None:
+        if self._selection.selection is not None:
+            self._emit_selection()
+        self.update()

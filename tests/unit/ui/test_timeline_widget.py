@@ -1,0 +1,384 @@
+"""TimelineWidget: signals for real mouse/wheel/key input (QTest), zoom anchoring, selection,
+and what it paints, read back from grab() pixels."""
+
+from __future__ import annotations
+
+import math
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from faceter_viewer.api.models import EventType
+from faceter_viewer.core.timeline.thumbnail_grid import grid_for_scale
+from faceter_viewer.ui.jump_dialog import JumpDialog
+from faceter_viewer.ui.timeline_legend import Shape, glyph_tiles, type_style
+from faceter_viewer.ui.timeline_overlay import legend_chip_rect
+from faceter_viewer.ui.timeline_painter import CELL_PX, COLORS, GLYPH_PX
+from faceter_viewer.ui.timeline_widget import KEY_ZOOM, WHEEL_ZOOM_PER_NOTCH, TimelineWidget
+
+BERLIN = ZoneInfo("Europe/Berlin")
+T0 = 1_776_000_000.0  # 2026-04-12 13:20 UTC
+NOW = T0 + 5000
+WIDTH = 1000
+Y = 60  # a row on the archive bar, away from the cursor knob and the day row
+
+
+@pytest.fixture
+def timeline(qtbot):
+    widget = TimelineWidget(tz=BERLIN, now=NOW)
+    qtbot.addWidget(widget)
+    widget.set_visible_range(T0, T0 + 1000)  # 1 s per pixel at 1000 px
+    widget.resize(WIDTH, 104)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.visible_range() == (T0, T0 + 1000)
+    return widget
+
+
+def record(signal):
+    received = []
+    signal.connect(lambda *args: received.append(args))
+    return received
+
+
+def wheel(widget, x, notches=1.0, horizontal=False):
+    delta = QPoint(int(120 * notches), 0) if horizontal else QPoint(0, int(120 * notches))
+    position = QPointF(x, Y)
+    event = QWheelEvent(
+        position,
+        widget.mapToGlobal(position),
+        QPoint(0, 0),
+        delta,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def rgb(value: int) -> str:
+    return QColor.fromRgba(value).name()
+
+
+def pixel(widget, x, y) -> str:
+    return widget.grab().toImage().pixelColor(x, y).name()
+
+
+# --- input → signals ---------------------------------------------------------------------------
+
+
+def test_click_reports_the_time_under_the_mouse(qtbot, timeline):
+    with qtbot.waitSignal(timeline.position_clicked) as blocker:
+        QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(250, Y))
+    assert blocker.args[0] == pytest.approx(T0 + 250)
+    assert timeline.cursor() == pytest.approx(T0 + 250)
+
+
+def test_left_drag_pans_without_clicking(qtbot, timeline):
+    clicks = record(timeline.position_clicked)
+    ranges = record(timeline.visible_range_changed)
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(400, Y))
+    for x in (390, 360, 330, 300):
+        QTest.mouseMove(timeline, QPoint(x, Y))
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(300, Y))
+    assert timeline.visible_range() == pytest.approx((T0 + 100, T0 + 1100))
+    assert clicks == []
+    qtbot.waitUntil(lambda: bool(ranges) and not timeline._range_timer.isActive())
+    assert ranges == [pytest.approx((T0 + 100, T0 + 1100))]  # coalesced: one signal for the drag
+
+
+def test_wheel_zooms_anchored_at_the_mouse(qtbot, timeline):
+    anchor = timeline.scale.to_time(300)
+    wheel(timeline, 300, notches=1)
+    assert timeline.scale.span == pytest.approx(1000 / WHEEL_ZOOM_PER_NOTCH)
+    assert timeline.scale.to_time(300) == pytest.approx(anchor, abs=1e-4)
+    wheel(timeline, 300, notches=-2)
+    assert timeline.scale.span == pytest.approx(1000 * WHEEL_ZOOM_PER_NOTCH)
+    assert timeline.scale.to_time(300) == pytest.approx(anchor, abs=1e-4)
+    start = timeline.scale.start
+    wheel(timeline, 300, notches=1, horizontal=True)
+    assert timeline.scale.start < start  # a horizontal swipe pans
+
+
+def test_zoom_is_limited_to_one_minute_and_thirty_days(timeline):
+    for _ in range(30):
+        wheel(timeline, 500, notches=1)
+    assert timeline.scale.span == pytest.approx(60)
+    for _ in range(60):
+        wheel(timeline, 500, notches=-1)
+    assert timeline.scale.span == pytest.approx(30 * 86400)
+
+
+def test_many_changes_in_one_turn_emit_one_visible_range(qtbot, timeline):
+    ranges = record(timeline.visible_range_changed)
+    for _ in range(10):
+        wheel(timeline, 100, notches=0.5)
+    qtbot.waitUntil(lambda: bool(ranges) and not timeline._range_timer.isActive())
+    assert ranges == [pytest.approx(timeline.visible_range())]
+
+
+def test_plus_minus_zoom_at_the_cursor(timeline):
+    timeline.set_cursor(T0 + 700)
+    QTest.keyClick(timeline, Qt.Key.Key_Plus)
+    assert timeline.scale.span == pytest.approx(1000 / KEY_ZOOM)
+    assert timeline.scale.to_x(T0 + 700) == pytest.approx(700)
+    QTest.keyClick(timeline, Qt.Key.Key_Minus)
+    QTest.keyClick(timeline, Qt.Key.Key_Minus)
+    assert timeline.scale.span == pytest.approx(1000 * KEY_ZOOM)
+    assert timeline.scale.to_x(T0 + 700) == pytest.approx(700)
+
+
+def test_arrows_and_page_keys_pan(timeline):
+    QTest.keyClick(timeline, Qt.Key.Key_Right)
+    assert timeline.visible_range() == pytest.approx((T0 + 100, T0 + 1100))
+    QTest.keyClick(timeline, Qt.Key.Key_Left)
+    QTest.keyClick(timeline, Qt.Key.Key_Left)
+    assert timeline.visible_range() == pytest.approx((T0 - 100, T0 + 900))
+    QTest.keyClick(timeline, Qt.Key.Key_PageDown)
+    assert timeline.visible_range() == pytest.approx((T0 + 900, T0 + 1900))
+    QTest.keyClick(timeline, Qt.Key.Key_PageUp)
+    assert timeline.visible_range() == pytest.approx((T0 - 100, T0 + 900))
+
+
+def test_double_click_zooms_out_around_the_mouse(timeline):
+    QTest.mouseDClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(200, Y))
+    assert timeline.scale.span == pytest.approx(2000)
+    assert timeline.scale.to_time(200) == pytest.approx(T0 + 200)
+
+
+def test_dragging_the_cursor_scrubs(qtbot, timeline):
+    timeline.set_cursor(T0 + 500)
+    moved, released, clicks = record(timeline.scrub_moved), record(timeline.scrub_released), record(timeline.position_clicked)
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(503, 5))  # within the grab distance
+    for x in (520, 560, 600):
+        QTest.mouseMove(timeline, QPoint(x, 5))
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(600, 5))
+    assert [args[0] for args in moved] == pytest.approx([T0 + 520, T0 + 560, T0 + 600])
+    assert released == [pytest.approx((T0 + 600,))]
+    assert clicks == []
+    assert timeline.visible_range() == (T0, T0 + 1000)  # scrubbing does not pan
+    assert timeline.cursor() == pytest.approx(T0 + 600)
+
+
+def test_clicking_the_cursor_without_moving_is_a_click(qtbot, timeline):
+    timeline.set_cursor(T0 + 500)
+    with qtbot.waitSignal(timeline.position_clicked) as blocker:
+        QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(502, Y))
+    assert blocker.args == [pytest.approx(T0 + 502)]
+
+
+def test_hover_and_leave(qtbot, timeline):
+    with qtbot.waitSignal(timeline.hovered) as blocker:
+        QTest.mouseMove(timeline, QPoint(321, Y))
+    assert blocker.args == [pytest.approx(T0 + 321), pytest.approx(321)]
+    with qtbot.waitSignal(timeline.hover_left):
+        QApplication.sendEvent(timeline, QEvent(QEvent.Type.Leave))
+
+
+def test_shift_drag_selects_and_escape_clears(qtbot, timeline):
+    changes = record(timeline.selection_changed)
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, QPoint(600, Y))
+    QTest.mouseMove(timeline, QPoint(450, Y))
+    QTest.mouseMove(timeline, QPoint(300, Y))
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, QPoint(300, Y))
+    assert changes[-1] == pytest.approx((T0 + 300, T0 + 600))
+    assert timeline.selection().duration == pytest.approx(300)
+    assert timeline.visible_range() == (T0, T0 + 1000)  # no pan
+    QTest.keyClick(timeline, Qt.Key.Key_Escape)
+    assert timeline.selection() is None
+    assert all(math.isnan(v) for v in changes[-1])
+
+
+def test_selection_edges_can_be_dragged(timeline):
+    timeline.set_selection(T0 + 200, T0 + 400)
+    changes = record(timeline.selection_changed)
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(402, Y))
+    QTest.mouseMove(timeline, QPoint(450, Y))
+    QTest.mouseMove(timeline, QPoint(500, Y))
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(500, Y))
+    assert changes[-1] == pytest.approx((T0 + 200, T0 + 500))
+    # The start edge, dragged past the end, becomes the end.
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(199, Y))
+    QTest.mouseMove(timeline, QPoint(700, Y))
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(700, Y))
+    assert changes[-1] == pytest.approx((T0 + 500, T0 + 700))
+    assert timeline.visible_range() == (T0, T0 + 1000)
+
+
+def test_brackets_set_the_selection_at_the_cursor(timeline):
+    changes = record(timeline.selection_changed)
+    timeline.set_cursor(T0 + 100)
+    QTest.keyClick(timeline, Qt.Key.Key_BracketLeft)
+    assert changes == [] and timeline.selection() is None  # a lone start waits for its end
+    timeline.set_cursor(T0 + 350)
+    QTest.keyClick(timeline, Qt.Key.Key_BracketRight)
+    assert changes == [pytest.approx((T0 + 100, T0 + 350))]
+    timeline.set_cursor(T0 + 50)
+    QTest.keyClick(timeline, Qt.Key.Key_BracketLeft)
+    assert changes[-1] == pytest.approx((T0 + 50, T0 + 350))
+
+
+def test_jump_to_centres_and_requests(qtbot, timeline):
+    target = T0 + 86400
+    with qtbot.waitSignal(timeline.jump_requested) as blocker:
+        timeline.jump_to(target)
+    assert blocker.args == [target]
+    assert timeline.scale.center == pytest.approx(target)
+    assert timeline.scale.span == pytest.approx(1000)
+
+
+def test_jump_dialog_reads_local_wall_clock_and_jumps(qtbot, timeline):
+    timeline.set_cursor(T0)
+    QTest.keyClick(timeline, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    dialog = timeline._jump_dialog
+    assert isinstance(dialog, JumpDialog)
+    assert dialog.edit.calendarPopup()
+    assert dialog.edit.text() == "2026-04-12  15:20:00"  # T0 in Berlin (CEST)
+    assert dialog.selected_time() == T0
+    dialog.edit.setDateTime(dialog.edit.dateTime().addSecs(3600))
+    with qtbot.waitSignal(timeline.jump_requested) as blocker:
+        dialog.accept()
+    assert blocker.args == [T0 + 3600]
+    assert timeline.scale.center == pytest.approx(T0 + 3600)
+
+
+def test_jump_dialog_across_the_spring_gap_and_now(qtbot):
+    dialog = JumpDialog(T0, tz=BERLIN, now=NOW)
+    qtbot.addWidget(dialog)
+    spring = 1_774_746_000.0  # 2026-03-29 03:00 CEST, just after the jump
+    dialog.set_selected_time(spring)
+    assert dialog.edit.text() == "2026-03-29  03:00:00"
+    assert dialog.selected_time() == spring
+    dialog.now_button.click()
+    assert dialog.selected_time() == NOW
+
+
+# --- data in → pixels out ----------------------------------------------------------------------
+
+
+def test_archive_and_gaps_are_painted_per_column(timeline):
+    timeline.set_intervals([T0 + 100, T0 + 600], [T0 + 400, T0 + 900])
+    image = timeline.grab().toImage()
+    rows = timeline.layout_rows()
+    y = rows.archive_top + rows.archive_h // 2
+    archive, gap = rgb(COLORS.archive), {rgb(COLORS.gap), rgb(COLORS.gap_hatch)}
+    for x in (100, 250, 399, 600, 899):
+        assert image.pixelColor(x, y).name() == archive, x
+    for x in (50, 99, 400, 500, 599, 900, 950):
+        assert image.pixelColor(x, y).name() in gap, x
+    hatch = {image.pixelColor(x, y).name() for x in range(450, 470)}
+    assert hatch == gap  # the gap is hatched, readable without colour
+
+
+def test_a_dense_column_is_one_aggregated_bar_not_overdrawn_markers(timeline):
+    names = [EventType.MOTION, EventType.HUMAN]
+    times = np.concatenate([np.full(300, T0 + 700.5), np.full(100, T0 + 700.6), [T0 + 200.5]])
+    codes = np.concatenate([np.zeros(300, int), np.ones(100, int), [1]])
+    timeline.set_events(times, codes, names)
+    image = timeline.grab().toImage()
+    rows = timeline.layout_rows()
+    motion, human = type_style(EventType.MOTION).color.name(), type_style(EventType.HUMAN).color.name()
+    bottom, top = rows.hist_top + rows.hist_h - 1, rows.hist_top
+    # Column 700: 400 events stacked by type, 3/4 Motion at the bottom, 1/4 Human on top.
+    assert image.pixelColor(700, bottom).name() == motion
+    assert image.pixelColor(700, top).name() == human
+    column = [image.pixelColor(700, y).name() for y in range(top, bottom + 1)]
+    assert column.count(motion) == round(rows.hist_h * 0.75)
+    # The lone Human event at 200 is a short bar; empty columns stay the lane colour.
+    assert image.pixelColor(200, bottom).name() == human
+    assert image.pixelColor(200, top).name() == rgb(COLORS.lane)
+    assert image.pixelColor(703, bottom).name() == rgb(COLORS.lane)
+    # One glyph for the whole cell, of the busiest type, and the counts kept for the readout.
+    layer = timeline.static_layer()
+    cell = int((700 - layer.cell_x0[0]) // CELL_PX)
+    assert layer.cell_counts[:, cell].tolist() == [300, 100]
+    centre_x = int(layer.cell_x0[cell] + CELL_PX // 2)
+    assert image.pixelColor(centre_x, rows.glyph_top + rows.glyph_h // 2).name() == motion
+
+
+def test_every_type_has_its_own_shape_so_colour_is_not_needed():
+    styles = [type_style(name) for name in EventType] + [type_style("SomethingNew")]
+    assert len({style.shape for style in styles}) == len(styles)
+    tiles = glyph_tiles(styles, QColor.fromRgba(COLORS.lane), CELL_PX, GLYPH_PX + 3, GLYPH_PX)
+    # Compare silhouettes (ink vs background), ignoring colour entirely.
+    silhouettes = [tuple((tile != COLORS.lane).ravel()) for tile in tiles[:-1]]
+    assert len(set(silhouettes)) == len(styles)
+    assert not (tiles[-1] != COLORS.lane).any()  # the empty tile
+
+
+def test_unknown_types_get_the_generic_glyph_and_their_own_name(timeline):
+    timeline.set_events([T0 + 10], [0], ["ThermalAlarm"])
+    assert type_style("ThermalAlarm").shape is Shape.DIAMOND_OPEN
+    assert type_style("ThermalAlarm").name == "ThermalAlarm"
+    assert timeline.static_layer().column_counts[0, 10] == 1
+
+
+def test_cursor_and_hover_repaint_without_rebuilding_the_static_layer(timeline):
+    timeline.set_intervals([T0], [T0 + 1000])
+    timeline.grab()
+    layer = timeline.static_layer()
+    rows = timeline.layout_rows()
+    y = rows.archive_top + rows.archive_h // 2
+    assert pixel(timeline, 300, y) == rgb(COLORS.archive)
+    timeline.set_cursor(T0 + 300)
+    QTest.mouseMove(timeline, QPoint(600, Y))
+    image = timeline.grab().toImage()
+    assert timeline.static_layer() is layer
+    assert image.pixelColor(300, y).name() == "#ffffff"  # the cursor line
+    assert image.pixelColor(600, y).name() not in (rgb(COLORS.archive), "#ffffff")  # the hover line
+    timeline.set_intervals([T0], [T0 + 500])
+    assert timeline.static_layer() is not layer
+
+
+def test_selection_and_future_are_shown(timeline):
+    timeline.set_intervals([T0], [T0 + 1000])
+    rows = timeline.layout_rows()
+    y = rows.archive_top + rows.archive_h // 2
+    plain = pixel(timeline, 500, y)
+    timeline.set_selection(T0 + 400, T0 + 600)
+    assert pixel(timeline, 500, y) != plain
+    assert pixel(timeline, 800, y) == plain
+    timeline.set_now(T0 + 700)
+    assert pixel(timeline, 800, y) != plain  # beyond "now" is shaded
+
+
+def test_legend_toggles_from_its_chip(timeline):
+    timeline.set_events([T0 + 10, T0 + 20], [0, 1], [EventType.MOTION, "ThermalAlarm"])
+    before = timeline.grab().toImage()
+    chip = legend_chip_rect(timeline.layout_rows(), timeline._labels)
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=chip.center().toPoint())
+    assert timeline.legend_visible()
+    after = timeline.grab().toImage()
+    assert after != before
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=chip.center().toPoint())
+    assert not timeline.legend_visible()
+
+
+def test_view_follows_a_playing_cursor_off_the_right_edge(timeline):
+    timeline.set_cursor(T0 + 990)
+    timeline.set_cursor(T0 + 1001)
+    assert timeline.scale.contains(T0 + 1001)
+    assert timeline.scale.to_x(T0 + 1001) == pytest.approx(100)
+    timeline.set_follow_cursor(False)
+    timeline.set_cursor(T0 + 5000)
+    assert not timeline.scale.contains(T0 + 5000)
+
+
+def test_thumbnail_grid_follows_the_zoom(timeline):
+    assert timeline.thumbnail_grid() == grid_for_scale(timeline.scale)
+    assert timeline.thumbnail_grid().step == 5  # 1 s per pixel -> 4 s -> 5 s buckets
+    timeline.set_visible_range(T0, T0 + 30 * 86400)
+    assert timeline.thumbnail_grid().step == 10800  # 2,592 s per pixel -> 10,368 s -> 3 h
+
+
+def test_a_user_resize_keeps_the_zoom(qtbot, timeline):
+    timeline.resize(2000, 104)
+    qtbot.waitUntil(lambda: timeline.scale.width == 2000)
+    assert timeline.scale.seconds_per_pixel == pytest.approx(1.0)
+    assert timeline.scale.start == pytest.approx(T0)
