@@ -27,7 +27,7 @@ CURSOR_OUTLINE = QColor(0, 0, 0, 160)
 HOVER = QColor(255, 255, 255, 120)
 SELECTION_FILL = QColor(100, 170, 255, 55)
 SELECTION_EDGE = QColor("#64B5F6")
-READOUT_BG = QColor(20, 22, 26, 235)
+READOUT_BG = QColor(20, 22, 26)  # opaque: nothing under a readout shows through
 READOUT_TEXT = QColor("#F0F0F0")
 
 
@@ -67,16 +67,18 @@ def paint_overlay(painter: QPainter, state: OverlayState, labels: LabelCache) ->
         x = scale.to_x(state.pending_edge[1])
         painter.setPen(QPen(SELECTION_EDGE, 2, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(x, lanes.top()), QPointF(x, layout.ticks_top + layout.ticks_h))
-    if state.hover is not None:
-        _paint_hover(painter, state, labels)
-    if state.cursor is not None and -8 <= scale.to_x(state.cursor) <= layout.width + 8:
-        _paint_cursor(painter, scale.to_x(state.cursor), layout)
     _paint_legend_chip(painter, state, labels)
+    legend_rect = None
     if state.legend_visible:
         counts = state.layer.column_counts.sum(axis=1) if state.type_names else None
         entries = legend_entries(state.type_names, counts)
         area = QRectF(layout.width * 0.3, lanes.top(), layout.width * 0.7 - 2, layout.ticks_top - lanes.top())
-        paint_legend(painter, area, entries, labels.font, GLYPH_PX)
+        legend_rect = paint_legend(painter, area, entries, labels.font, GLYPH_PX)
+    # The hover readout and the cursor come last: what the user points at is never hidden.
+    if state.hover is not None:
+        _paint_hover(painter, state, labels, legend_rect)
+    if state.cursor is not None and -8 <= scale.to_x(state.cursor) <= layout.width + 8:
+        _paint_cursor(painter, scale.to_x(state.cursor), layout)
 
 
 def _paint_selection(painter: QPainter, state: OverlayState, labels: LabelCache) -> None:
@@ -95,7 +97,7 @@ def _paint_selection(painter: QPainter, state: OverlayState, labels: LabelCache)
         painter.drawRoundedRect(QRectF(x - 3.5, layout.archive_top + 1, 7, layout.archive_h - 2), 2, 2)
     painter.restore()
     text = format_duration(selection.duration)
-    _readout(painter, labels, text, (x0 + x1) / 2, layout.context_top, layout.context_h, centred=True)
+    _readout(painter, labels, text, (x0 + x1) / 2, layout.context_top, layout.context_h, state.layer.context_spans)
 
 
 def _paint_cursor(painter: QPainter, x: float, layout: TimelineLayout) -> None:
@@ -110,14 +112,14 @@ def _paint_cursor(painter: QPainter, x: float, layout: TimelineLayout) -> None:
     painter.restore()
 
 
-def _paint_hover(painter: QPainter, state: OverlayState, labels: LabelCache) -> None:
+def _paint_hover(painter: QPainter, state: OverlayState, labels: LabelCache, legend_rect: QRectF | None) -> None:
     layout, scale = state.layout, state.scale
     x, y = state.hover  # type: ignore[misc]
     t = scale.to_time(x)
     painter.fillRect(QRectF(x, layout.lanes_top, 1, layout.ticks_top + layout.ticks_h - layout.lanes_top), HOVER)
-    _readout(painter, labels, hover_text(t, scale, state.tz), x, layout.labels_top, layout.labels_h, centred=True)
+    _readout(painter, labels, hover_text(t, scale, state.tz), x, layout.labels_top, layout.labels_h, state.layer.label_spans)
     if layout.in_event_lane(y):
-        _paint_cell_readout(painter, state, labels, x)
+        _paint_cell_readout(painter, state, labels, x, legend_rect)
 
 
 def hover_text(t: float, scale: TimeScale, tz: tzinfo | None) -> str:
@@ -130,7 +132,9 @@ def hover_text(t: float, scale: TimeScale, tz: tzinfo | None) -> str:
     return clock
 
 
-def _paint_cell_readout(painter: QPainter, state: OverlayState, labels: LabelCache, x: float) -> None:
+def _paint_cell_readout(
+    painter: QPainter, state: OverlayState, labels: LabelCache, x: float, legend_rect: QRectF | None
+) -> None:
     """Counts per type in the cell under the mouse: the numbers the histogram only hints at."""
     layer = state.layer
     if not len(layer.cell_x0):
@@ -148,6 +152,8 @@ def _paint_cell_readout(painter: QPainter, state: OverlayState, labels: LabelCac
     box_h = labels.metrics.height() + 4
     left = x + 8 if x + 8 + box_w <= state.layout.width else x - 8 - box_w
     rect = QRectF(left, state.layout.hist_top + 2, box_w, box_h)
+    if legend_rect is not None and rect.intersects(legend_rect):
+        rect.moveTop(min(legend_rect.bottom() + 2, state.layout.archive_top - box_h))  # below it
     painter.fillRect(rect, READOUT_BG)
     cx = rect.left() + 5
     for code, text, w in zip(codes, texts, widths, strict=True):
@@ -157,12 +163,26 @@ def _paint_cell_readout(painter: QPainter, state: OverlayState, labels: LabelCac
         cx += w + 10
 
 
-def _readout(painter: QPainter, labels: LabelCache, text: str, x: float, top: float, h: float, *, centred: bool) -> None:
+def _readout(
+    painter: QPainter,
+    labels: LabelCache,
+    text: str,
+    x: float,
+    top: float,
+    h: float,
+    covered_labels: list[tuple[float, float]],
+) -> None:
+    """A text box centred at x in a label row. The box also blanks every static label it
+    touches, whole, so no half-hidden "0(" or ":00" peeks out beside it."""
     static = labels.get(text)
     w = static.size().width() + 8
-    left = x - w / 2 if centred else x
-    left = min(max(0.0, left), painter.device().width() / max(1.0, painter.device().devicePixelRatioF()) - w)
-    painter.fillRect(QRectF(left, top, w, h), READOUT_BG)
+    limit = painter.device().width() / max(1.0, painter.device().devicePixelRatioF())
+    left = min(max(0.0, x - w / 2), limit - w)
+    box_left, box_right = left, left + w
+    for x0, x1 in covered_labels:  # sorted left to right, a few dozen at most
+        if x0 < box_right and x1 > box_left:
+            box_left, box_right = min(box_left, x0 - 2), max(box_right, x1 + 2)
+    painter.fillRect(QRectF(box_left, top, box_right - box_left, h), READOUT_BG)
     painter.setPen(READOUT_TEXT)
     painter.drawStaticText(QPointF(left + 4, top + (h - labels.metrics.height()) / 2), static)
 

@@ -10,6 +10,7 @@ counts per type, per-cell dominant type) and numpy paints them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import tzinfo
 
 import numpy as np
@@ -102,6 +103,7 @@ class EventPalette:
         self.type_names = type_names
         self.styles: list[TypeStyle] = [type_style(name) for name in type_names]
         self.colors = np.array([_rgb(style.color.name()) for style in self.styles] or [0], dtype=np.uint32)
+        self.lane_color = np.uint32(COLORS.lane)
         self.tiles = glyph_tiles(self.styles, QColor.fromRgba(COLORS.lane), CELL_PX, GLYPH_PX + 3, GLYPH_PX)
         self.empty_tile = len(self.styles)
 
@@ -114,6 +116,8 @@ class StaticLayer:
     ticks: TickSet
     cell_x0: np.ndarray
     cell_counts: np.ndarray
+    label_spans: list[tuple[float, float]]  # x extents of the tick labels
+    context_spans: list[tuple[float, float]]  # x extents of the day/month labels
 
 
 class LabelCache:
@@ -161,14 +165,15 @@ def render_static(
 
     ticks = compute_ticks(scale.start, scale.end, scale.seconds_per_pixel, tz, label_px=labels.label_px)
     major_x = _columns(scale, ticks.major)
-    # Faint grid at major ticks behind the event lane helps read event times off the axis.
-    pixels[layout.glyph_top : layout.hist_top + layout.hist_h, major_x] = COLORS.grid
 
     counts = bin_events(events, scale)
     cells = group_cells(counts, scale, CELL_PX)
     if len(events):
         _paint_histogram(pixels, layout, counts, palette)
         _paint_glyphs(pixels, layout, cells, palette)
+    # A faint grid at major ticks behind the event lane helps read event times off the axis.
+    lane = pixels[layout.glyph_top : layout.hist_top + layout.hist_h, major_x]
+    pixels[layout.glyph_top : layout.hist_top + layout.hist_h, major_x] = np.where(lane == COLORS.lane, COLORS.grid, lane)
     _paint_archive(pixels, layout, intervals, scale)
     _paint_ticks(pixels, layout, ticks, scale, major_x)
 
@@ -185,10 +190,10 @@ def render_static(
     else:
         painter = QPainter(image)
     try:
-        _paint_labels(painter, layout, ticks, scale, labels)
+        label_spans, context_spans = _paint_labels(painter, layout, ticks, scale, labels)
     finally:
         painter.end()  # an exception with an active painter would crash Qt at teardown
-    return StaticLayer(image, pixels, counts, ticks, cells.x0, cells.counts)
+    return StaticLayer(image, pixels, counts, ticks, cells.x0, cells.counts, label_spans, context_spans)
 
 
 def _columns(scale: TimeScale, times: np.ndarray) -> np.ndarray:
@@ -198,24 +203,25 @@ def _columns(scale: TimeScale, times: np.ndarray) -> np.ndarray:
 
 def _paint_histogram(pixels: np.ndarray, layout: TimelineLayout, counts: np.ndarray, palette: EventPalette) -> None:
     """Per column, a bar stacked by type whose height grows with log(count): dense columns show
-    how many, not a pile of overdrawn markers. A lone event is still a full 2 px bar."""
+    how many, not a pile of overdrawn markers. A lone event is still a 2 px bar.
+
+    Each column is a run-length sequence (lane colour, then the types top to bottom), so the
+    whole block is one `np.repeat` of colours by run lengths.
+    """
     totals = counts.sum(axis=0)
     peak = int(totals.max())
     if peak == 0:
         return
-    h = layout.hist_h
-    heights = np.where(totals > 0, np.maximum(2, np.rint(h * np.log1p(totals) / np.log1p(peak))), 0)
-    cumulative = np.cumsum(counts, axis=0)
-    safe_totals = np.maximum(totals, 1)
-    # Row r counted from the bottom: type k fills lo_k <= r < hi_k.
-    rows_from_bottom = np.arange(h - 1, -1, -1)[:, None]
-    block = pixels[layout.hist_top : layout.hist_top + h]
-    lo = np.zeros_like(heights)
-    for code in np.flatnonzero(counts.any(axis=1)):  # a loop over event TYPES (≤ a dozen)
-        hi = np.rint(heights * cumulative[code] / safe_totals)
-        mask = (rows_from_bottom >= lo) & (rows_from_bottom < hi)
-        block[mask] = palette.colors[code]
-        lo = np.maximum(lo, hi)
+    h, width = layout.hist_h, counts.shape[1]
+    heights = np.where(totals > 0, np.maximum(2, np.rint(h * np.log1p(totals) / np.log1p(peak))), 0).astype(np.int64)
+    # Rounded cumulative boundaries keep every column exactly `heights` tall.
+    tops = np.rint(heights * (np.cumsum(counts, axis=0) / np.maximum(totals, 1))).astype(np.int64)
+    runs = np.diff(tops, axis=0, prepend=0)  # [n_types, width], bottom type first
+    lengths = np.concatenate(((h - heights)[None, :], runs[::-1]), axis=0).T  # top to bottom
+    colors = np.concatenate(([palette.lane_color], palette.colors[: counts.shape[0]][::-1]))
+    colors = np.broadcast_to(colors, lengths.shape)
+    columns = np.repeat(colors.ravel(), lengths.ravel()).reshape(width, h)
+    pixels[layout.hist_top : layout.hist_top + h] = columns.T
 
 
 def _paint_glyphs(pixels: np.ndarray, layout: TimelineLayout, cells, palette: EventPalette) -> None:
@@ -232,14 +238,22 @@ def _paint_glyphs(pixels: np.ndarray, layout: TimelineLayout, cells, palette: Ev
 def _paint_archive(pixels: np.ndarray, layout: TimelineLayout, intervals: ArchiveIntervals, scale: TimeScale) -> None:
     covered = intervals.covered_columns(scale)
     top, h = layout.archive_top, layout.archive_h
-    ys, xs = np.ogrid[0:h, 0 : layout.width]
     # The hatch is anchored to time (the first pixel column's index since the epoch), so panning
     # moves it with the content instead of making it crawl.
-    shift = int(round(scale.start / scale.seconds_per_pixel)) % 6
-    gap = np.where((xs + ys + shift) % 6 == 0, COLORS.gap_hatch, COLORS.gap).astype(np.uint32)
+    shift = int(round(scale.start / scale.seconds_per_pixel)) % HATCH_PERIOD
+    gap = _hatch(h, layout.width)[:, shift : shift + layout.width]
     block = np.where(covered[None, :], np.uint32(COLORS.archive), gap)
     block[0] = np.where(covered, COLORS.archive_top, block[0])
     pixels[top : top + h] = block
+
+
+HATCH_PERIOD = 6
+
+
+@lru_cache(maxsize=4)
+def _hatch(h: int, width: int) -> np.ndarray:
+    ys, xs = np.ogrid[0:h, 0 : width + HATCH_PERIOD]
+    return np.where((xs + ys) % HATCH_PERIOD == 0, COLORS.gap_hatch, COLORS.gap).astype(np.uint32)
 
 
 def _paint_ticks(pixels: np.ndarray, layout: TimelineLayout, ticks: TickSet, scale: TimeScale, major_x: np.ndarray) -> None:
@@ -250,14 +264,21 @@ def _paint_ticks(pixels: np.ndarray, layout: TimelineLayout, ticks: TickSet, sca
     pixels[top : layout.context_top + layout.context_h, day_x] = COLORS.day_separator
 
 
-def _paint_labels(painter: QPainter, layout: TimelineLayout, ticks: TickSet, scale: TimeScale, labels: LabelCache) -> None:
+def _paint_labels(
+    painter: QPainter, layout: TimelineLayout, ticks: TickSet, scale: TimeScale, labels: LabelCache
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Draw the tick labels and the day row; return both rows' label extents [(x0, x1)], so the
+    overlay can blank whole labels under a readout instead of leaving fragments around it."""
     painter.setFont(labels.font)
     painter.setPen(QColor(COLORS.label))
     text_y = layout.labels_top + (layout.labels_h - labels.metrics.height()) / 2
+    label_spans = []
     for t, text in zip(ticks.major.tolist(), ticks.labels, strict=True):
         static = labels.get(text)
-        x = scale.to_x(t) - static.size().width() / 2
+        width = static.size().width()
+        x = scale.to_x(t) - width / 2
         painter.drawStaticText(QPointF(x, text_y), static)
+        label_spans.append((x, x + width))
 
     # The day (or month) row: a label at each day start, and the day of the left edge pinned at
     # the left until the next day's label pushes it out (like a sticky header).
@@ -268,7 +289,9 @@ def _paint_labels(painter: QPainter, layout: TimelineLayout, ticks: TickSet, sca
     sticky_x = 4.0
     if positions:
         sticky_x = min(sticky_x, positions[0][0] - sticky.size().width() - 12)
-    painter.drawStaticText(QPointF(sticky_x, context_y), sticky)
-    for x, text in positions:
-        painter.drawStaticText(QPointF(x, context_y), labels.get(text))
-
+    context_spans = []
+    for x, text in [(sticky_x, ticks.context_at_start), *positions]:
+        static = labels.get(text)
+        painter.drawStaticText(QPointF(x, context_y), static)
+        context_spans.append((x, x + static.size().width()))
+    return label_spans, context_spans

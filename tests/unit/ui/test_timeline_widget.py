@@ -77,7 +77,7 @@ def test_click_reports_the_time_under_the_mouse(qtbot, timeline):
     with qtbot.waitSignal(timeline.position_clicked) as blocker:
         QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(250, Y))
     assert blocker.args[0] == pytest.approx(T0 + 250)
-    assert timeline.cursor() == pytest.approx(T0 + 250)
+    assert timeline.cursor_time() == pytest.approx(T0 + 250)
 
 
 def test_left_drag_pans_without_clicking(qtbot, timeline):
@@ -163,7 +163,7 @@ def test_dragging_the_cursor_scrubs(qtbot, timeline):
     assert released == [pytest.approx((T0 + 600,))]
     assert clicks == []
     assert timeline.visible_range() == (T0, T0 + 1000)  # scrubbing does not pan
-    assert timeline.cursor() == pytest.approx(T0 + 600)
+    assert timeline.cursor_time() == pytest.approx(T0 + 600)
 
 
 def test_clicking_the_cursor_without_moving_is_a_click(qtbot, timeline):
@@ -382,3 +382,10 @@ def test_a_user_resize_keeps_the_zoom(qtbot, timeline):
     qtbot.waitUntil(lambda: timeline.scale.width == 2000)
     assert timeline.scale.seconds_per_pixel == pytest.approx(1.0)
     assert timeline.scale.start == pytest.approx(T0)
+
+
+def test_keys_under_a_resting_mouse_report_the_new_hover_time(qtbot, timeline):
+    QTest.mouseMove(timeline, QPoint(500, Y))
+    with qtbot.waitSignal(timeline.hovered) as blocker:
+        QTest.keyClick(timeline, Qt.Key.Key_Right)
+    assert blocker.args == [pytest.approx(T0 + 600), pytest.approx(500)]
