@@ -233,7 +233,8 @@ class ThumbnailService(QObject):
 
     def _emit_failure(self, job: _Job, exc: BaseException) -> None:
         if self._is_current(job.key):
-            self.thumbnail_failed.emit(job.camera.id, self._current[1], thumbnail_error_message(exc))  # type: ignore[index]
+            message = thumbnail_error_message(exc)
+            self.thumbnail_failed.emit(job.camera.id, self._current[1], message)  # type: ignore[index]
 
 
 def _load_thumbnail(archive: ArchiveClient, bucket_time: float, jpeg: bytes | None) -> tuple[bytes, QImage]:

@@ -95,7 +95,9 @@ def test_thumbnail_decodes_to_the_requested_time_floored_to_its_frame(qtbot, mak
     assert not seen.missing and not seen.failed
 
 
-def test_a_cached_thumbnail_is_emitted_in_the_same_call_without_a_request(qtbot, make_service, camera, demo_service):
+def test_a_cached_thumbnail_is_emitted_in_the_same_call_without_a_request(
+    qtbot, make_service, camera, demo_service
+):
     service = make_service()
     seen = Recorder(service)
     t = recent_archive_time(demo_service, 430) + 1.2
