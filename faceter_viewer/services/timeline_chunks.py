@@ -102,6 +102,11 @@ class IntervalData:
         keep = ends > starts
         return IntervalData(starts[keep], ends[keep])
 
+    def with_tail(self, tail: IntervalData, since: float) -> IntervalData:
+        """This data before `since`, then `tail` (a fresh load of [since, chunk end))."""
+        head = self.clipped(-math.inf, since)
+        return merge_intervals(np.concatenate([head.starts, tail.starts]), np.concatenate([head.ends, tail.ends]))
+
 
 def merge_intervals(starts: np.ndarray, ends: np.ndarray) -> IntervalData:
     """Sorted, with overlapping and touching intervals merged (chunk borders disappear)."""
@@ -145,6 +150,10 @@ class EventData:
         """Events with lo ≤ startTime < hi."""
         a, b = int(np.searchsorted(self.times, lo, "left")), int(np.searchsorted(self.times, hi, "left"))
         return EventData(self.times[a:b], self.codes[a:b], self.events[a:b], self.truncated)
+
+    def with_tail(self, tail: EventData, since: float) -> EventData:
+        """This data before `since`, then `tail` (a fresh load of [since, chunk end))."""
+        return concat_events([self.sliced(-math.inf, since), tail])
 
 
 def concat_events(parts: Sequence[EventData]) -> EventData:
@@ -209,8 +218,9 @@ class EventTypeTable:
 # --- loaders (worker threads) -----------------------------------------------------------------
 
 
-def load_timeline(archive: ArchiveClient, chunk: Chunk) -> IntervalData:
-    intervals = archive.timeline(chunk.start, chunk.end)
+def load_timeline(archive: ArchiveClient, chunk: Chunk, since: float | None = None) -> IntervalData:
+    """The chunk's intervals, or only those from `since` on (a refresh of its tail)."""
+    intervals = archive.timeline(chunk.start if since is None else since, chunk.end)
     starts = np.array([i.time / 1000 for i in intervals], dtype=np.float64)  # §16: milliseconds
     ends = np.array([(i.time + i.duration) / 1000 for i in intervals], dtype=np.float64)
     return merge_intervals(starts, ends)
@@ -229,20 +239,22 @@ def load_events(
     types: EventTypeTable,
     page_size: int,
     cap: int,
+    since: float | None = None,
     ticket=None,
 ) -> EventData | None:
-    """Every event with chunk.start ≤ startTime < chunk.end (the end bound of the API is
-    inclusive, so an event exactly on the border belongs to the next chunk only). None when
-    cancelled: the range is no longer shown."""
+    """Every event with chunk.start (or `since`) ≤ startTime < chunk.end (the end bound of the
+    API is inclusive, so an event exactly on the border belongs to the next chunk only). None
+    when cancelled: the range is no longer shown."""
     events: list[Event] = []
-    start, end = datetime.fromtimestamp(chunk.start, UTC), datetime.fromtimestamp(chunk.end, UTC)
+    first = chunk.start if since is None else since
+    start, end = datetime.fromtimestamp(first, UTC), datetime.fromtimestamp(chunk.end, UTC)
     for event in client.iter_events(camera_id, start=start, end=end, page_size=page_size, max_items=cap + 1):
         if ticket is not None and ticket.cancelled:
             return None  # checked per event, but only a new page costs a request
         events.append(event)
     truncated = len(events) > cap
     times = np.array([e.start_time.timestamp() for e in events], dtype=np.float64)
-    keep = np.flatnonzero((times >= chunk.start) & (times < chunk.end))
+    keep = np.flatnonzero((times >= first) & (times < chunk.end))
     keep = keep[np.argsort(times[keep], kind="stable")]
     keep = keep[-cap:]  # pages come newest first: past the cap, the oldest are the ones missing
     kept = [events[i] for i in keep]

@@ -10,7 +10,8 @@ zoom levels a wheel sweep passes through are not each loaded.
 Planning works on a grid of aligned chunks whose size follows the zoom (timeline_chunks.py): the
 chunks touching the visible range plus half a span either side are wanted; a chunk is loaded
 unless a cached chunk containing it (itself or a coarser ancestor) is usable, so panning back and
-zooming in reuse the cache without a request. Each kind (intervals, events) has at most one load
+zooming in reuse the cache without a request. A chunk holding "now" is refreshed by loading only
+its tail (since a little before its last load) and joining it to what was loaded before. Each kind (intervals, events) has at most one load
 running, always for the most urgent chunk of the LATEST range (latest wins per kind; an events
 load whose chunk is no longer wanted stops between pages).
 
@@ -35,6 +36,7 @@ Each changes only when the data behind the wanted range changed (not on every re
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 import numpy as np
@@ -49,6 +51,7 @@ from faceter_viewer.services.timeline_chunks import (
     ARCHIVE,
     EVENTS,
     RECORDINGS,
+    SETTLE_SECONDS,
     Chunk,
     Entry,
     EventData,
@@ -276,20 +279,32 @@ class TimelineDataService(QObject):
         camera, kind, chunk = self._camera, key[1], key[2]
         assert camera is not None
         loaded_at = self._clock()
+        # A stale entry of this very chunk (it held "now" when loaded): only its tail since a
+        # little before that load is asked again, and joined to the rest on arrival.
+        base = self._cache.peek(key) if chunk is not None else None
+        # Whole seconds: the API writes times with limited decimals, and the tail must start
+        # exactly where the head is cut for the two to join.
+        since = None if base is None else max(chunk.start, math.floor(base.loaded_at - SETTLE_SECONDS))
         try:
             if kind == ARCHIVE:
-                args: tuple = (load_timeline, self._session.archive(camera), chunk)
+                args: tuple = (load_timeline, self._session.archive(camera), chunk, since)
             elif kind == RECORDINGS:
                 args = (load_recordings, self._session.client, camera.id)
             else:
                 args = (load_events, self._session.client, camera.id, chunk, self._types, self._page_size,
-                        self._chunk_event_cap)  # fmt: skip
+                        self._chunk_event_cap, since)  # fmt: skip
         except errors.FaceterError as exc:  # session.archive(): no grant, no Archive API address
             self._on_load_failed(slot, key, exc)
             return
+
+        def on_done(data, base=base, since=since) -> None:
+            if data is not None and base is not None:
+                data = base.data.with_tail(data, since)
+            self._on_loaded(slot, key, loaded_at, data)
+
         ticket = self._runner.submit(
             *args,
-            on_done=lambda data, s=slot, k=key, at=loaded_at: self._on_loaded(s, k, at, data),
+            on_done=on_done,
             on_error=lambda exc, s=slot, k=key: self._on_load_failed(s, k, exc),
             pass_ticket=kind == EVENTS,
         )

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from faceter_viewer.api import IntegrationClient
 from faceter_viewer.api.models import Camera, EventType, NewEvent
 from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import TaskRunner
-from faceter_viewer.services.timeline_chunks import merge_intervals, wanted_chunks
+from faceter_viewer.services.timeline_chunks import SETTLE_SECONDS, merge_intervals, wanted_chunks
 from faceter_viewer.services.timeline_data import TimelineDataService
 from tests.helpers.demo_fixtures import find_gap
 
@@ -160,8 +161,6 @@ def test_events_across_pages_have_no_duplicates_and_match_the_service(
 
 def test_unknown_event_types_are_appended_after_the_known_ones(qtbot, make_service, make_demo_service):
     demo = make_demo_service()
-    from faceter_viewer.api import IntegrationClient
-
     with IntegrationClient(demo.integration_key, demo.base_url) as client:
         camera = client.get_camera(demo.cameras[0].id)
         # Exactly on a chunk border (6-h chunks for a 2-h span): the API's end bound is inclusive,
@@ -306,15 +305,53 @@ def test_the_chunk_with_now_is_refreshed_and_grows(qtbot, make_service, demo_ser
     service = make_service(refresh_seconds=0.5)
     seen = Recorder(service)
     service.set_camera(camera)
-    now = time.time()
+    now = float(int(time.time()))  # whole seconds, like the API's own answers
     load(qtbot, service, now - 600, now + 60)
     first_end = float(seen.intervals[-1][1][-1])
     before = requests(demo_service, "/timeline")
     # New 2-s segments keep being archived: a refresh shows a later end.
     qtbot.waitUntil(lambda: float(seen.intervals[-1][1][-1]) >= first_end + 2, timeout=15000)
     assert requests(demo_service, "/timeline") > before
+    # Only the tail was asked again; joined to the head, it is still what the archive says.
+    truth = truth_intervals(fast_retry_client.archive(camera), now - 600, first_end)
+    assert shown_in(seen, now - 600, first_end) == truth
     service.set_active(False)
     qtbot.waitUntil(lambda: service.idle, timeout=5000)
+
+
+def test_refresh_asks_only_for_the_tail_of_the_chunk_with_now(qtbot, make_service, make_demo_service):
+    demo = make_demo_service()
+    with IntegrationClient(demo.integration_key, demo.base_url) as client:
+        windows: list[tuple[float, float]] = []
+        iter_events = client.iter_events
+
+        def spy(camera_id, **options):  # records the asked windows, then asks for real
+            windows.append((options["start"].timestamp(), options["end"].timestamp()))
+            return iter_events(camera_id, **options)
+
+        client.iter_events = spy  # type: ignore[method-assign]
+        camera = client.get_camera(demo.cameras[0].id)
+        runner = TaskRunner(max_workers=2)
+        service = make_service(Session(client, runner), refresh_seconds=0.5, events_page_size=10)
+        try:
+            service.set_camera(camera)
+            now = time.time()
+            load(qtbot, service, now - 5 * HOUR, now + 60)
+            first_load = len(windows)
+            before = {e.id for e in service.events_between(-np.inf, np.inf)}
+            assert len(before) > 10  # a full reload would take several pages
+            new = NewEvent(start_date=datetime.fromtimestamp(time.time() - 1, UTC), event_type="Custom")
+            client.create_event(camera.id, new)
+            qtbot.waitUntil(
+                lambda: new.event_id in {e.id for e in service.events_between(-np.inf, np.inf)}, timeout=15000
+            )
+            after = {e.id for e in service.events_between(-np.inf, np.inf)}
+            assert before | {new.event_id} == after
+            refreshes = windows[first_load:]
+            assert refreshes and all(start >= now - SETTLE_SECONDS - 1 for start, _ in refreshes), refreshes
+        finally:
+            service.close()
+            runner.shutdown()
 
 
 def test_next_archive_after_jumps_over_a_gap(qtbot, make_service, demo_service, fast_retry_client):
