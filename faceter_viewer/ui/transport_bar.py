@@ -1,0 +1,100 @@
+"""The row of player controls under the timeline. It only says what the user asked for."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+
+from faceter_viewer.player.backend import MAX_RATE, MIN_RATE
+
+STREAM_HLS = "HLS"
+STREAM_RTSP = "RTSP"
+RATES = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+class TransportBar(QWidget):
+    play_pause_clicked = Signal()
+    step_clicked = Signal()
+    live_clicked = Signal()
+    rate_chosen = Signal(float)
+    mute_toggled = Signal(bool)
+    volume_changed = Signal(int)
+    stream_chosen = Signal(str)
+    snapshot_clicked = Signal()
+    fullscreen_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.play_button = self._button("Pause", "Play or pause (Space)", self.play_pause_clicked, Qt.Key.Key_Space)
+        self.step_button = self._button("Step ▸", "Next frame (.)", self.step_clicked, Qt.Key.Key_Period)
+        self.live_button = self._button("Live", "Back to live (L)", self.live_clicked, Qt.Key.Key_L)
+        self.rate_combo = QComboBox(self)
+        for rate in RATES:
+            self.rate_combo.addItem(f"{rate:g}×", rate)
+        self.rate_combo.setCurrentIndex(RATES.index(1.0))
+        self.rate_combo.setToolTip(f"Archive playback speed ({MIN_RATE:g}× – {MAX_RATE:g}×)")
+        self.rate_combo.currentIndexChanged.connect(lambda i: self.rate_chosen.emit(self.rate_combo.itemData(i)))
+        self.mute_button = self._button("Mute", "Mute (M)", None, Qt.Key.Key_M)
+        self.mute_button.setCheckable(True)
+        self.mute_button.toggled.connect(self.mute_toggled)
+        self.volume_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.volume_slider.setRange(0, 100)
+        self.volume_slider.setValue(80)
+        self.volume_slider.setMaximumWidth(110)
+        self.volume_slider.setToolTip("Volume")
+        self.volume_slider.valueChanged.connect(self.volume_changed)
+        self.stream_combo = QComboBox(self)
+        self.stream_combo.addItems([STREAM_HLS, STREAM_RTSP])
+        self.stream_combo.setToolTip("Live stream protocol")
+        self.stream_combo.currentTextChanged.connect(self.stream_chosen)
+        self.time_label = QLabel("", self)
+        self.time_label.setObjectName("playbackTime")
+        self.snapshot_button = self._button("Snapshot", "Save the picture as PNG (Ctrl+S)", self.snapshot_clicked, None)
+        self.snapshot_button.setShortcut(QKeySequence.StandardKey.Save)
+        self.fullscreen_button = self._button("Fullscreen", "Fullscreen (F11, double-click)", self.fullscreen_clicked, None)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.play_button, self.step_button, self.rate_combo, self.live_button, self.time_label):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        for widget in (self.mute_button, self.volume_slider, self.stream_combo, self.snapshot_button, self.fullscreen_button):
+            layout.addWidget(widget)
+
+    def _button(self, text: str, tip: str, signal, key) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        if signal is not None:
+            button.clicked.connect(signal)
+        if key is not None:
+            button.setShortcut(QKeySequence(key))
+        return button
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setText("Pause" if playing else "Play")
+
+    def set_archive_mode(self, archive: bool) -> None:
+        """Speed and frame step are for the archive; the protocol choice is for live."""
+        self.step_button.setEnabled(archive)
+        self.rate_combo.setEnabled(archive)
+        self.live_button.setEnabled(archive)
+        self.stream_combo.setEnabled(not archive)
+
+    def set_audio_allowed(self, allowed: bool) -> None:
+        self.mute_button.setEnabled(allowed)
+        self.volume_slider.setEnabled(allowed)
+        tip = "Volume" if allowed else "This key has no audio access for this camera"
+        self.volume_slider.setToolTip(tip)
+        self.mute_button.setToolTip("Mute (M)" if allowed else tip)
+
+    def set_stream(self, stream: str) -> None:
+        self.stream_combo.blockSignals(True)
+        self.stream_combo.setCurrentText(stream)
+        self.stream_combo.blockSignals(False)
+
+    def reset_rate(self) -> None:
+        self.rate_combo.blockSignals(True)
+        self.rate_combo.setCurrentIndex(RATES.index(1.0))
+        self.rate_combo.blockSignals(False)
