@@ -164,7 +164,7 @@ class PlayerPanel(QWidget):
         self.timeline.set_intervals([], [])
         self.timeline.set_events([], [], [])
         self.timeline.set_cursor(None)
-        self.timeline_data.set_camera(camera if camera.has_archive_access else None)
+        self.timeline_data.set_camera(camera)  # events show even without archive access
         self.timeline_data.request_range(*self.timeline.visible_range())
         self.go_live()
 
