@@ -1,0 +1,573 @@
+"""PlayerBackend on libvlc (python-vlc), rendering through video callbacks into QImages.
+
+Threads: every method runs on the GUI thread and only makes libvlc calls that return at once
+(creating a player, play, pause, set_time, set_rate, getters: measured at well under 1 ms).
+The two that can block are kept off it: loading libvlc (vlc_runtime.load_runtime_async) and
+stopping/releasing a player (vlc_runtime.release_in_background), so switching streams never
+waits for the old one to wind down. libvlc's callbacks (vlc_frames) only copy and notify; this
+class reacts to what they collected when the queued notification arrives.
+
+Each open() gets a fresh media player with its own FrameSink, so nothing from an old stream -
+a late picture, a Stopped event - can reach the new one.
+
+libvlc 3 behaviours worked around here (measured on HLS):
+- ":start-time" and a set_time() before the streams exist land on the KEYFRAME before the
+  target (up to a GOP early); a set_time() once the elementary streams are added lands on the
+  target frame. So open(start_offset=...) seeks on the first ESAdded event, pictures held back.
+- A seek made while libvlc is paused lands unreliably (a keyframe, no picture at all, or a
+  second of pictures while "paused") and resuming after it may restart elsewhere. So a seek
+  while paused plays until the landing picture and pauses again; libvlc then stands where the
+  screen does, and resume and frame_step() (next_frame) are plain libvlc calls.
+- libvlc reports no buffering when the network stalls mid-stream; a watchdog turns "no picture
+  for a while" into BUFFERING.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from faceter_viewer.api.redaction import redact
+from faceter_viewer.player.backend import PlayerBackend, PlayerState, check_rate
+from faceter_viewer.player.capability import Capabilities
+from faceter_viewer.player.clock import PlaybackClock
+from faceter_viewer.player.vlc_frames import Frame, FrameSink, VideoCallbacks
+from faceter_viewer.player.vlc_tracks import TrackReader
+from faceter_viewer.player.vlc_runtime import (
+    VlcRuntime,
+    load_runtime_async,
+    loaded_runtime,
+    release_in_background,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FPS = 25.0
+WATCHDOG_MS = 250
+STALLED_AFTER = 1.0  # seconds without a picture while playing -> BUFFERING
+
+
+@dataclass
+class _Session:
+    """One opened stream: its libvlc player and everything bound to it."""
+
+    serial: int
+    player: Any
+    media: Any
+    sink: FrameSink
+    callbacks: VideoCallbacks
+    seek_on_streams: float | None = None  # open-at-offset: seek when the ES exist
+    streams_added: bool = False
+    first_frame: bool = False
+    last_frame_at: float = 0.0
+    size_serial: int = -1
+    landing_pause: bool = False  # playing only until a paused seek lands, then pause again
+    stepped: bool = False  # next_frame() was used: libvlc cannot simply resume any more
+    libvlc_time_ms: float | None = None
+    release_thread: threading.Thread | None = field(default=None, repr=False)
+
+
+class VlcBackend(PlayerBackend):
+    _sink_notified = Signal()  # from libvlc threads
+    _runtime_loaded = Signal(int, object, object)  # (open serial, runtime, capabilities)
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        network_caching_ms: int = 500,
+        open_timeout: float = 20.0,
+    ) -> None:
+        super().__init__(parent)
+        self._network_caching_ms = network_caching_ms
+        self._open_timeout = open_timeout
+        self._sink_notified.connect(self._on_sink_notified, Qt.ConnectionType.QueuedConnection)
+        self._runtime_loaded.connect(self._on_runtime_loaded, Qt.ConnectionType.QueuedConnection)
+        self._session: _Session | None = None
+        self._serial = 0
+        self._state = PlayerState.IDLE
+        self._url: str | None = None
+        self._start_offset = 0.0
+        self._start_paused = False
+        self._announce_first_frame = False
+        self._opened_at = 0.0
+        self._error: str | None = None
+        self._muted = False
+        self._volume = 100
+        self._rate = 1.0
+        self._duration = 0.0
+        self._has_audio = False
+        self._video_size = QSize()
+        self._last_image = QImage()
+        self._fps = DEFAULT_FPS
+        self._shown_media = 0.0  # media time of the picture last handed to the GUI
+        self._clock = PlaybackClock()
+        self._tracks: TrackReader | None = None  # once libvlc is loaded
+        self._release_threads: list[threading.Thread] = []
+        self._open_timer = QTimer(self)
+        self._open_timer.setSingleShot(True)
+        self._open_timer.timeout.connect(self._on_open_timer_timeout)
+        self._watchdog = QTimer(self)
+        self._watchdog.setInterval(WATCHDOG_MS)
+        self._watchdog.timeout.connect(self._on_watchdog_timeout)
+
+    # -- PlayerBackend: transport ---------------------------------------------------------------
+
+    def open(self, url: str, *, start_offset: float = 0.0, muted: bool | None = None) -> None:
+        self._url = url
+        if muted is not None:
+            self._muted = muted
+        self._error = None
+        self._opened_at = time.monotonic()
+        self._announce_first_frame = True
+        self._set_duration(0.0)
+        self._set_has_audio(False)
+        self._set_state(PlayerState.OPENING)
+        self._begin(max(0.0, float(start_offset)), paused=False)
+
+    def _begin(self, start_offset: float, *, paused: bool, anchor: float | None = None) -> None:
+        """A fresh libvlc player for self._url from start_offset (open, or a seek while paused,
+        or resuming after frame steps); `anchor` is the media time of the frame expected there."""
+        self._discard_session()
+        self._serial += 1
+        self._start_offset, self._start_paused = start_offset, paused
+        self._clock.reset(self._landing_estimate(start_offset) if anchor is None else anchor)
+        self._clock.set_running(not paused)
+        self._open_timer.start(int(self._open_timeout * 1000))
+        runtime = loaded_runtime()
+        if runtime is not None:
+            self._start(runtime)
+            return
+        serial = self._serial
+        load_runtime_async(lambda rt, caps: self._runtime_loaded.emit(serial, rt, caps))
+
+    def play(self) -> None:
+        session = self._session
+        if session is None or self._state in (PlayerState.ENDED, PlayerState.ERROR):
+            if self._url is None:
+                return
+            if self._state is PlayerState.ERROR and self._duration > 0:
+                offset = self._clock.position()  # retry an archive where it failed
+            elif self._state is PlayerState.ENDED:
+                offset = 0.0
+            else:
+                offset = self._start_offset
+            self.open(self._url, start_offset=offset)
+            return
+        if not self._clock.running or self._state is PlayerState.PAUSED:
+            if session.stepped:
+                # libvlc 3 resumes HLS from the very beginning after next_frame(): play the
+                # frame after the one on screen from a fresh player instead.
+                interval = 1.0 / self._fps
+                self._begin(self._shown_media + interval / 2, paused=False, anchor=self._shown_media + interval)
+                self._set_state(PlayerState.BUFFERING)
+                return
+            session.sink.set_paused(False)
+            session.landing_pause = False
+            self._clock.set_running(True)
+            session.player.set_pause(0)
+            self._set_state(PlayerState.PLAYING if session.first_frame else PlayerState.BUFFERING)
+
+    def pause(self) -> None:
+        session = self._session
+        if session is None or self._state in (PlayerState.IDLE, PlayerState.ENDED, PlayerState.ERROR):
+            return
+        if not self._clock.running:
+            return
+        self._clock.set_running(False)
+        if session.first_frame and not self._clock.holding:
+            # The paused position is the picture shown.
+            self._shown_media = self._on_frame_grid(self._shown_media)
+            self._clock.snap(self._shown_media)
+        session.sink.set_paused(True, show_next=not session.first_frame)
+        session.player.set_pause(1)
+        self._set_state(PlayerState.PAUSED)
+
+    def stop(self) -> None:
+        self._discard_session()
+        self._clock.reset(0.0)
+        self._clock.set_running(False)
+        self._set_state(PlayerState.IDLE)
+
+    def close(self, *, wait: bool = False) -> None:
+        self.stop()
+        if wait:
+            for thread in self._release_threads:
+                thread.join(10.0)
+        self._release_threads = [t for t in self._release_threads if t.is_alive()]
+
+    def seek(self, seconds: float) -> None:
+        session = self._session
+        if session is None:
+            return
+        target = max(0.0, float(seconds))
+        if self._duration > 0:
+            target = min(target, max(0.0, self._duration - 1.0 / self._fps))
+        if not session.streams_added:
+            # Still opening: land there instead of at the original offset.
+            if session.seek_on_streams is None:
+                session.sink.begin_hold(seek_pending=True)
+            session.seek_on_streams = target
+            self._clock.reset(self._landing_estimate(target))
+        elif not session.player.is_seekable():
+            log.info("seek ignored: the stream is not seekable (live)")
+            return
+        elif self._clock.running:
+            self._seek_session(session, target)
+        else:
+            # libvlc 3 lands a seek made while paused unreliably (on a keyframe, on no picture,
+            # or runs a second of pictures while "paused"), and resuming after it, or after
+            # next_frame(), may restart somewhere else. A fresh player opened at the target
+            # (the reliable path) plays to the landing picture and pauses there.
+            if self._state is PlayerState.ENDED:
+                self._set_state(PlayerState.PAUSED)
+            self._begin(target, paused=True)
+        self.position_changed.emit(target)
+
+    def frame_step(self) -> None:
+        session = self._session
+        if session is None or not session.first_frame or self._clock.holding:
+            return  # nothing shown yet, or a seek is still landing
+        if self._clock.running:
+            self.pause()
+        # libvlc shows the next frame; the sink passes it on as a new picture while paused
+        # and _on_frame moves the position by one frame.
+        session.stepped = True
+        session.player.next_frame()
+
+    def set_rate(self, rate: float) -> None:
+        self._rate = check_rate(rate)
+        self._clock.set_rate(self._rate)
+        if self._session is not None:
+            self._session.player.set_rate(self._rate)
+
+    def rate(self) -> float:
+        return self._rate
+
+    # -- PlayerBackend: audio -------------------------------------------------------------------
+
+    def set_muted(self, muted: bool) -> None:
+        self._muted = bool(muted)
+        self._apply_audio()
+
+    def is_muted(self) -> bool:
+        return self._muted
+
+    def set_volume(self, volume: int) -> None:
+        self._volume = max(0, min(100, int(volume)))
+        self._apply_audio()
+
+    def volume(self) -> int:
+        return self._volume
+
+    def has_audio(self) -> bool:
+        return self._has_audio
+
+    # -- PlayerBackend: what is showing ---------------------------------------------------------
+
+    def state(self) -> PlayerState:
+        return self._state
+
+    def url(self) -> str | None:
+        return self._url
+
+    def error_message(self) -> str | None:
+        return self._error
+
+    def position(self) -> float:
+        if self._state is PlayerState.ENDED and self._duration > 0:
+            return self._duration
+        return self._clock.position()
+
+    def duration(self) -> float:
+        return self._duration
+
+    def video_size(self) -> QSize:
+        return QSize(self._video_size)
+
+    def snapshot(self) -> QImage:
+        return self._last_image.copy()
+
+    # -- diagnostics ----------------------------------------------------------------------------
+
+    def frame_counters(self) -> dict[str, int]:
+        """Pictures libvlc displayed / handed over / replaced before the GUI took them."""
+        sink = self._session.sink if self._session else None
+        if sink is None:
+            return {"displayed": 0, "delivered": 0, "superseded": 0}
+        return {"displayed": sink.displayed, "delivered": sink.delivered, "superseded": sink.superseded}
+
+    # -- starting a stream ----------------------------------------------------------------------
+
+    def _on_runtime_loaded(self, serial: int, runtime: VlcRuntime | None, caps: Capabilities) -> None:
+        if serial != self._serial or self._session is not None or self._state is PlayerState.IDLE:
+            return  # another open() or stop() came meanwhile
+        if runtime is None:
+            self._fail(caps.problem or "Video playback is not available.")
+            return
+        self._start(runtime)
+
+    def _start(self, runtime: VlcRuntime) -> None:
+        url = self._url or ""
+        if urlsplit(url).scheme.lower() in ("rtsp", "rtsps") and runtime.capabilities.rtsp is False:
+            self._fail(runtime.capabilities.rtsp_message or "RTSP is not supported.")
+            return
+        vlc, instance = runtime.vlc, runtime.instance
+        if self._tracks is None:
+            self._tracks = TrackReader(vlc)
+        sink = FrameSink(self._make_notify())
+        callbacks = VideoCallbacks(vlc, sink)
+        media = instance.media_new(url)
+        media.add_option(f":network-caching={self._network_caching_ms}")
+        player = instance.media_player_new()
+        callbacks.install(player)
+        callbacks.attach_events(vlc, player)
+        player.set_media(media)
+        session = _Session(self._serial, player, media, sink, callbacks)
+        if self._start_offset > 0:
+            session.seek_on_streams = self._start_offset
+            sink.begin_hold(seek_pending=True)
+        if self._start_paused:
+            # Plays until the first picture lands, then pauses (_on_frame).
+            session.landing_pause = True
+            sink.set_paused(True, show_next=True)
+        if self._rate != 1.0:
+            player.set_rate(self._rate)
+        self._session = session
+        self._apply_audio()
+        if player.play() != 0:
+            self._fail(self._playback_failed_message())
+            return
+        self._watchdog.start()
+        log.debug("opened %s", redact(url))
+
+    def _make_notify(self):  # noqa: ANN202 - a plain callable for libvlc's threads
+        signal = self._sink_notified
+
+        def notify() -> None:
+            try:
+                signal.emit()
+            except RuntimeError:  # the backend's C++ object is gone; the sink is closing
+                pass
+
+        return notify
+
+    # -- what libvlc reported (GUI thread) ------------------------------------------------------
+
+    def _on_sink_notified(self) -> None:
+        session = self._session
+        if session is None:
+            return
+        taken = session.sink.take()
+        for kind, value in taken.events:
+            if self._session is not session:
+                return  # an event ended the session (error)
+            self._on_libvlc_event(session, kind, value)
+        if self._session is not session:
+            return
+        if taken.buffering is not None:
+            self.buffering_changed.emit(taken.buffering)
+        if taken.time_ms is not None:
+            self._on_libvlc_time(session, *taken.time_ms)
+        if taken.frame is not None:
+            self._on_frame(session, taken.frame)
+
+    def _on_libvlc_event(self, session: _Session, kind: str, value: float) -> None:
+        if kind == "es_added":
+            session.streams_added = True
+            if session.seek_on_streams is not None:
+                target, session.seek_on_streams = session.seek_on_streams, None
+                if session.player.is_seekable():
+                    session.player.set_time(int(round(target * 1000)))
+                    session.sink.seek_issued()
+                else:  # live: there is nothing to seek in; show it from where it is
+                    session.sink.release_hold()
+                    self._clock.reset(0.0)
+            self._refresh_audio(session)
+        elif kind == "playing":
+            self._refresh_audio(session)
+            self._apply_audio()
+            if self._state is PlayerState.OPENING:
+                self._set_state(PlayerState.PLAYING if session.first_frame else PlayerState.BUFFERING)
+        elif kind == "length":
+            self._set_duration(value / 1000.0)
+        elif kind == "ended":
+            self._clock.set_running(False)
+            self._watchdog.stop()
+            self._set_state(PlayerState.ENDED)
+        elif kind == "error":
+            self._fail(self._playback_failed_message())
+        elif kind == "stopped" and self._state not in (PlayerState.ENDED, PlayerState.ERROR):
+            # libvlc stopped by itself (we never stop a live session's player): the stream ended.
+            self._clock.set_running(False)
+            self._set_state(PlayerState.ENDED)
+
+    def _on_libvlc_time(self, session: _Session, time_ms: float, reported_at: float) -> None:
+        if time_ms == session.libvlc_time_ms:
+            return
+        session.libvlc_time_ms = time_ms
+        if self._clock.observe_libvlc_time(time_ms / 1000.0, reported_at):
+            log.debug("position corrected to libvlc's %.3f s", time_ms / 1000.0)
+        self.position_changed.emit(self.position())
+
+    def _on_frame(self, session: _Session, frame: Frame) -> None:
+        image = frame.image
+        if session.size_serial != session.sink.format_serial:
+            self._refresh_video_size(session)
+        size = self._video_size
+        if size.isValid() and (image.width() > size.width() or image.height() > size.height()):
+            image = image.copy(0, 0, size.width(), size.height())
+        landed = self._clock.holding
+        if landed:
+            self._clock.landed(frame.shown_at, frame.skipped)
+            if session.landing_pause:
+                session.landing_pause = False
+                session.player.set_pause(1)
+        elif not self._clock.running:
+            # A new picture while paused: libvlc showed one more after pause() (or one was on
+            # its way to us), or next_frame() stepped. That is where it stands now.
+            self._clock.snap(self._shown_media + (1 + frame.skipped) / self._fps)
+        else:
+            self._clock.frame_shown(frame.shown_at)
+        self._shown_media = self._clock.position(frame.shown_at)
+        if not self._clock.running:
+            self._shown_media = self._on_frame_grid(self._shown_media)
+            self._clock.snap(self._shown_media)
+        session.last_frame_at = time.monotonic()
+        self._last_image = image
+        first = not session.first_frame
+        session.first_frame = True
+        if self._clock.running and self._state in (PlayerState.OPENING, PlayerState.BUFFERING):
+            self._set_state(PlayerState.PLAYING)
+        self.frame_ready.emit(image)
+        if first:
+            self._open_timer.stop()
+            if self._announce_first_frame:
+                self._announce_first_frame = False
+                self.first_frame_shown.emit(time.monotonic() - self._opened_at)
+        if landed:
+            self.position_changed.emit(self._clock.position())
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _seek_session(self, session: _Session, target: float) -> None:
+        session.sink.begin_hold()
+        self._clock.hold(self._landing_estimate(target))
+        session.player.set_time(int(round(target * 1000)))
+
+    def _landing_estimate(self, target: float) -> float:
+        """Media time of the frame a seek to `target` lands on: the first frame at or after it.
+        Frames carry no timestamps through libvlc's video callbacks, so this assumes what HLS
+        (and the Faceter archive) gives: a constant frame rate with a frame at time 0."""
+        return math.ceil(target * self._fps - 1e-6) / self._fps
+
+    def _on_frame_grid(self, seconds: float) -> float:
+        return round(seconds * self._fps) / self._fps
+
+    def _refresh_video_size(self, session: _Session) -> None:
+        serial = session.sink.format_serial
+        size = self._query_video_size(session)
+        if size is None:
+            return  # asked again with the next picture; this one shows padded
+        width, height = size
+        session.sink.set_visible_size(width, height, serial)
+        session.size_serial = serial
+        if QSize(width, height) != self._video_size:
+            self._video_size = QSize(width, height)
+            self.video_size_changed.emit(QSize(self._video_size))
+
+    def _query_video_size(self, session: _Session) -> tuple[int, int] | None:
+        """The real picture size (not the padded one of the format callback) and the frame
+        rate: from the media's video track, else video_get_size (see vlc_tracks.py)."""
+        info = self._tracks.video(session.media) if self._tracks else None
+        if info is not None:
+            if 1.0 <= info.fps <= 240.0:
+                self._fps = info.fps
+                self._clock.set_frame_rate(info.fps)
+            return info.width, info.height
+        try:
+            width, height = session.player.video_get_size(0)
+        except Exception:  # python-vlc raises VLCException when there is no video output yet
+            return None
+        return (width, height) if width > 0 and height > 0 else None
+
+    def _refresh_audio(self, session: _Session) -> None:
+        # The count includes the "Disable" pseudo-track when there is any audio track at all.
+        self._set_has_audio(session.player.audio_get_track_count() > 0)
+
+    def _apply_audio(self) -> None:
+        # libvlc forgets mute/volume set before its audio output exists: re-applied on Playing.
+        if self._session is not None:
+            self._session.player.audio_set_mute(self._muted)
+            self._session.player.audio_set_volume(self._volume)
+
+    def _on_open_timer_timeout(self) -> None:
+        if self._session is not None and not self._session.first_frame:
+            self._fail(f"No video arrived within {self._open_timeout:.0f} s {self._where()}.")
+
+    def _on_watchdog_timeout(self) -> None:
+        session = self._session
+        if session is None or not session.first_frame or not self._clock.running:
+            return
+        stalled = time.monotonic() - session.last_frame_at > max(STALLED_AFTER, self._clock.stall_after())
+        if stalled and self._state is PlayerState.PLAYING:
+            self._set_state(PlayerState.BUFFERING)
+
+    def _fail(self, message: str) -> None:
+        log.warning("playback failed: %s", message)
+        self._discard_session()
+        self._clock.set_running(False)
+        self._error = message
+        self._set_state(PlayerState.ERROR)
+        self.error_occurred.emit(message)
+
+    def _playback_failed_message(self) -> str:
+        return f"The video stream could not be played {self._where()}. Check the connection and retry."
+
+    def _where(self) -> str:
+        parts = urlsplit(self._url or "")
+        if parts.scheme in ("http", "https", "rtsp", "rtsps") and parts.hostname:
+            host = parts.hostname + (f":{parts.port}" if parts.port else "")
+            return f"(from {host})"
+        return "(from a local file)" if self._url else ""
+
+    def _discard_session(self) -> None:
+        session, self._session = self._session, None
+        self._open_timer.stop()
+        self._watchdog.stop()
+        if session is None:
+            return
+        session.sink.close()
+
+        def release() -> None:
+            session.player.stop()
+            session.player.release()
+            session.media.release()
+            # `session` (and so its ctypes callbacks) stays referenced until libvlc is done.
+
+        session.release_thread = release_in_background(release)
+        self._release_threads = [t for t in self._release_threads if t.is_alive()]
+        self._release_threads.append(session.release_thread)
+
+    def _set_state(self, state: PlayerState) -> None:
+        if state is not self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    def _set_duration(self, seconds: float) -> None:
+        if seconds != self._duration:
+            self._duration = seconds
+            self.duration_changed.emit(seconds)
+
+    def _set_has_audio(self, has_audio: bool) -> None:
+        if has_audio != self._has_audio:
+            self._has_audio = has_audio
+            self.has_audio_changed.emit(has_audio)

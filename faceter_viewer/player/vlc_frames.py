@@ -1,0 +1,382 @@
+"""libvlc's video and event callbacks, and the hand-over of their results to the GUI thread.
+
+libvlc calls these on its own threads (decoder, vout, input). They obey two rules:
+
+- they never call libvlc (a libvlc call from inside a callback can deadlock on the player's
+  lock), and never touch Qt objects other than emitting the sink's notification;
+- they only copy: the picture into a QImage, the event into a list. The GUI thread `take()`s the
+  newest picture and the pending events when the queued notification arrives; pictures that came
+  while the GUI was busy are dropped (counted), never queued, so a slow GUI cannot fall behind.
+
+The sink also decides which pictures are worth showing (measured with libvlc 3.0 + HLS):
+
+- after a seek libvlc may still show a picture or two from before it; pictures are held back
+  until libvlc reports its buffer refilled (Buffering < 100 then 100) after the seek: the next
+  picture is the landing one (`Frame.landing`), at the seek target to within a frame;
+- while paused libvlc re-displays the still picture ~13 times a second, identical bytes; and
+  right after pause() it still shows a frame or two. While paused a picture is therefore shown
+  only if it is a seek's landing, or (after a plain pause) if its bytes differ from the last
+  one shown (CRC-32: ~0.2 ms at 640x360), so the screen ends on libvlc's real paused frame.
+
+libvlc's video format callback reports a PADDED size (640x386 for 640x360): the picture is
+cropped to the real size (`video_get_size`, asked by the GUI thread and handed in via
+`set_visible_size`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+log = logging.getLogger(__name__)
+
+# python-vlc declares the chroma argument as c_char_p (an immutable copy), so RV32 could not be
+# written back; these prototypes pass the caller's buffer.
+FORMAT_CB = ctypes.CFUNCTYPE(
+    ctypes.c_uint,
+    ctypes.POINTER(ctypes.c_void_p),
+    ctypes.POINTER(ctypes.c_char),
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+)
+CLEANUP_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+LOCK_CB = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
+UNLOCK_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
+DISPLAY_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+
+CHROMA = b"RV32"  # 32-bit BGRX in memory on little-endian = QImage.Format_RGB32
+ALIGN = 32  # libvlc wants planes and pitches aligned on 32 bytes
+HOLD_TIMEOUT = 1.5  # seconds: show pictures again even if a seek never reported landing
+
+LIBVLC_EVENTS = {
+    # python-vlc EventType name -> our event kind
+    "MediaPlayerOpening": "opening",
+    "MediaPlayerBuffering": "buffering",
+    "MediaPlayerPlaying": "playing",
+    "MediaPlayerPaused": "paused",
+    "MediaPlayerStopped": "stopped",
+    "MediaPlayerEndReached": "ended",
+    "MediaPlayerEncounteredError": "error",
+    "MediaPlayerTimeChanged": "time",
+    "MediaPlayerLengthChanged": "length",
+    "MediaPlayerESAdded": "es_added",
+    "MediaPlayerVout": "vout",
+}
+
+
+@dataclass(frozen=True)
+class Frame:
+    image: QImage  # cropped to the visible size when it was known
+    shown_at: float  # time.monotonic() when libvlc displayed it
+    landing: bool  # the first picture after a seek/open-at-offset landed
+    trailing: bool = False  # a new picture libvlc showed just after pause()
+    skipped: int = 0  # pictures handed over before this one that the GUI never took
+
+
+@dataclass
+class Taken:
+    """What the GUI thread collects per notification."""
+
+    frame: Frame | None
+    events: list[tuple[str, float]]
+    buffering: float | None  # the newest Buffering percentage, if any came
+    time_ms: tuple[float, float] | None  # (libvlc time in ms, monotonic when reported)
+
+
+class FrameSink:
+    """State shared by libvlc's threads and the GUI thread, guarded by one lock."""
+
+    def __init__(self, notify: Callable[[], None]) -> None:
+        self._lock = threading.Lock()
+        self._notify = notify  # emits a queued signal to the GUI thread
+        self._alive = True
+        self._notified = False
+        # The picture buffer libvlc decodes into (owned here, reallocated on format changes).
+        self._buffer: ctypes.Array[ctypes.c_ubyte] | None = None
+        self._address = 0
+        self._offset = 0
+        self._width = self._height = self._pitch = 0
+        self._visible: tuple[int, int] | None = None
+        self.format_serial = 0
+        # Which pictures to show.
+        self._paused = False
+        self._allowance = 0  # pictures to show while paused whatever they are
+        self._skip_repeats = False  # drop pictures whose CRC equals the last one shown
+        self._reference_crc: int | None = None
+        self._last_image: QImage | None = None  # the last picture handed over
+        self._holding = False
+        self._awaiting_seek = False
+        self._hold_refilling = False  # libvlc reported Buffering < 100 since the seek
+        self._hold_refilled = False  # ... and then 100
+        self._hold_new_streams = False  # ES were re-created since the seek (HLS does that)
+        self._hold_format_serial = 0
+        self._hold_started = 0.0
+        # What waits for the GUI thread.
+        self._frame: Frame | None = None
+        self._events: list[tuple[str, float]] = []
+        self._buffering: float | None = None
+        self._time: tuple[float, float] | None = None
+        # Counters (diagnostics and tests).
+        self.displayed = 0  # display callbacks
+        self.delivered = 0  # pictures handed to the GUI thread
+        self.superseded = 0  # delivered pictures replaced before the GUI took them
+
+    # -- GUI thread -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """No more notifications; callbacks still running become no-ops."""
+        with self._lock:
+            self._alive = False
+
+    def take(self) -> Taken:
+        with self._lock:
+            taken = Taken(self._frame, self._events, self._buffering, self._time)
+            self._frame, self._events, self._buffering, self._time = None, [], None, None
+            self._notified = False
+        return taken
+
+    def set_paused(self, paused: bool, *, show_next: bool = False) -> None:
+        """While paused only some pictures are shown: the next one (`show_next`, when nothing
+        was shown yet), a seek's landing, and pictures that differ from the last one shown
+        (libvlc still shows a frame or two after pause(), and one per next_frame()). After
+        resuming, pictures equal to the paused one (re-displays) are skipped too."""
+        with self._lock:
+            last = self._last_image
+        reference = image_crc(last) if last is not None else None  # outside the lock
+        with self._lock:
+            self._paused = paused
+            self._allowance = 1 if show_next else 0
+            self._reference_crc = reference
+            self._skip_repeats = reference is not None
+
+    def begin_hold(self, *, seek_pending: bool = False) -> None:
+        """Hide pictures until a seek lands. Call just BEFORE asking libvlc to seek, or with
+        `seek_pending` when the seek will be issued later (then call `seek_issued`)."""
+        with self._lock:
+            self._hold_locked(awaiting_seek=seek_pending)
+            self._allowance = 0  # while paused, the landing picture is the one shown
+
+    def seek_issued(self) -> None:
+        """The seek a `begin_hold(seek_pending=True)` waited for was issued now: only the
+        buffering that follows counts, and pictures until its landing stay hidden."""
+        with self._lock:
+            self._hold_locked(awaiting_seek=False)
+
+    def release_hold(self) -> None:
+        """The awaited seek will not happen (the stream cannot seek): show pictures again."""
+        with self._lock:
+            self._holding = self._awaiting_seek = False
+
+    def _hold_locked(self, *, awaiting_seek: bool) -> None:
+        self._holding = True
+        self._awaiting_seek = awaiting_seek
+        self._hold_refilling = self._hold_refilled = self._hold_new_streams = False
+        self._hold_format_serial = self.format_serial
+        self._hold_started = time.monotonic()
+        self._frame = None  # a picture from before the seek must not be shown late
+
+    def set_visible_size(self, width: int, height: int, serial: int) -> None:
+        with self._lock:
+            if serial == self.format_serial and width > 0 and height > 0:
+                self._visible = (width, height)
+
+    def padded_size(self) -> tuple[int, int]:
+        return self._width, self._height
+
+    # -- libvlc threads -------------------------------------------------------------------------
+
+    def on_format(self, width: int, height: int) -> tuple[int, int]:
+        """Allocate the buffer for width x height RV32; returns (pitch, lines)."""
+        pitch = (width * 4 + ALIGN - 1) // ALIGN * ALIGN
+        buffer = (ctypes.c_ubyte * (pitch * height + ALIGN))()
+        address = ctypes.addressof(buffer)
+        offset = (-address) % ALIGN
+        with self._lock:
+            self._buffer, self._address, self._offset = buffer, address + offset, offset
+            self._width, self._height, self._pitch = width, height, pitch
+            self._visible = None
+            self.format_serial += 1
+        return pitch, height
+
+    def on_lock(self) -> int:
+        return self._address
+
+    def on_display(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if not self._alive or self._buffer is None:
+                return
+            self.displayed += 1
+            landing = False
+            if self._holding:
+                if not self._landed_locked(now):
+                    return
+                self._holding, landing = False, True
+            forced = landing
+            if self._paused and not forced and self._allowance > 0:
+                self._allowance -= 1
+                forced = True
+            check_content = self._skip_repeats and not forced
+            if self._paused and not forced and not check_content:
+                return
+            buffer, offset = self._buffer, self._offset
+            width, height, pitch = self._width, self._height, self._pitch
+            visible = self._visible
+        # Copy outside the lock: libvlc does not reuse the buffer until this call returns.
+        view = memoryview(buffer).cast("B")[offset : offset + pitch * height]
+        image = QImage(view, width, height, pitch, QImage.Format.Format_RGB32)
+        if visible is not None:
+            image = image.copy(0, 0, min(visible[0], width), min(visible[1], height))
+        else:
+            image = image.copy()
+        crc = image_crc(image) if check_content or self._paused else None
+        with self._lock:
+            if not self._alive:
+                return
+            if check_content:
+                if crc == self._reference_crc:
+                    return  # the paused picture, displayed again
+                if not self._paused:
+                    self._skip_repeats = False  # playing again: new pictures from here on
+            if crc is not None:
+                self._reference_crc = crc
+                self._skip_repeats = self._skip_repeats or self._paused
+            skipped = 0
+            if self._frame is not None:
+                self.superseded += 1
+                landing = landing or self._frame.landing
+                skipped = self._frame.skipped + 1
+            self._frame = Frame(image, now, landing, check_content and self._paused, skipped)
+            self._last_image = image
+            self.delivered += 1
+            self._notify_locked()
+
+    def on_event(self, kind: str, value: float) -> None:
+        with self._lock:
+            if not self._alive:
+                return
+            if kind == "buffering":
+                self._buffering = value
+                if self._holding and not self._awaiting_seek:
+                    if value < 100.0:
+                        self._hold_refilling = True
+                    elif self._hold_refilling:
+                        self._hold_refilled = True
+            elif kind == "time":
+                self._time = (value, time.monotonic())
+            else:
+                if kind == "es_added" and self._holding and not self._awaiting_seek:
+                    self._hold_new_streams = True
+                self._events.append((kind, value))
+            self._notify_locked()
+
+    def _landed_locked(self, now: float) -> bool:
+        """Is the picture being displayed the first one after the seek?
+
+        Measured sequence of an HLS seek: Buffering 0, ESAdded (the demuxer restarts), maybe a
+        picture from BEFORE the seek, Buffering 0..100, video format callback(s) for the new
+        decoder, then the landing picture. A picture in the old format is never the landing.
+        """
+        if self._awaiting_seek:
+            return False
+        if self._hold_refilled and (
+            not self._hold_new_streams or self.format_serial != self._hold_format_serial
+        ):
+            return True
+        if now - self._hold_started >= HOLD_TIMEOUT:
+            log.info("a seek did not report landing within %.1f s; showing pictures", HOLD_TIMEOUT)
+            return True
+        return False
+
+    def _notify_locked(self) -> None:
+        if not self._notified:
+            self._notified = True
+            self._notify()
+
+
+def image_crc(image: QImage) -> int:
+    return zlib.crc32(image.constBits())
+
+
+class VideoCallbacks:
+    """The ctypes callbacks of one media player. Keep this object alive until the player is
+    released: libvlc holds raw pointers to the callbacks."""
+
+    def __init__(self, vlc: ModuleType, sink: FrameSink) -> None:
+        self._sink = sink
+        self._set_format_callbacks = ctypes.CFUNCTYPE(None, ctypes.c_void_p, FORMAT_CB, CLEANUP_CB)(
+            ("libvlc_video_set_format_callbacks", vlc.dll)
+        )
+        self._set_callbacks = ctypes.CFUNCTYPE(
+            None, ctypes.c_void_p, LOCK_CB, UNLOCK_CB, DISPLAY_CB, ctypes.c_void_p
+        )(("libvlc_video_set_callbacks", vlc.dll))
+        self.format_cb = FORMAT_CB(self._on_format)
+        self.cleanup_cb = CLEANUP_CB(self._on_cleanup)
+        self.lock_cb = LOCK_CB(self._on_lock)
+        self.unlock_cb = UNLOCK_CB(self._on_unlock)
+        self.display_cb = DISPLAY_CB(self._on_display)
+        self._event_manager: Any = None
+
+    def install(self, player: Any) -> None:
+        # ctypes passes python-vlc's object through its _as_parameter_ (the libvlc pointer).
+        self._set_callbacks(player, self.lock_cb, self.unlock_cb, self.display_cb, None)
+        self._set_format_callbacks(player, self.format_cb, self.cleanup_cb)
+
+    def attach_events(self, vlc: ModuleType, player: Any) -> None:
+        manager = player.event_manager()
+        for name, kind in LIBVLC_EVENTS.items():
+            manager.event_attach(getattr(vlc.EventType, name), self._on_event, kind)
+        self._event_manager = manager  # python-vlc keeps the C callback on this object
+
+    # ctypes calls these on libvlc threads. An exception here would only be printed by ctypes,
+    # so each one is caught and logged.
+
+    def _on_format(self, _opaque, chroma, width, height, pitches, lines) -> int:  # noqa: ANN001
+        try:
+            ctypes.memmove(chroma, CHROMA, 4)
+            pitch, count = self._sink.on_format(width[0], height[0])
+            pitches[0], lines[0] = pitch, count
+            return 1  # one picture buffer
+        except Exception:
+            log.exception("video format callback failed")
+            return 0  # tells libvlc to give up on video
+
+    def _on_cleanup(self, _opaque) -> None:  # noqa: ANN001
+        pass  # the buffer stays until the next format or the sink goes away
+
+    def _on_lock(self, _opaque, planes) -> None:  # noqa: ANN001
+        planes[0] = self._sink.on_lock()
+        return None
+
+    def _on_unlock(self, _opaque, _picture, _planes) -> None:  # noqa: ANN001
+        pass
+
+    def _on_display(self, _opaque, _picture) -> None:  # noqa: ANN001
+        try:
+            self._sink.on_display()
+        except Exception:
+            log.exception("video display callback failed")
+
+    def _on_event(self, event: Any, kind: str) -> None:
+        try:
+            value = 0.0
+            if kind == "buffering":
+                value = float(event.u.new_cache)
+            elif kind == "time":
+                value = float(event.u.new_time)
+            elif kind == "length":
+                value = float(event.u.new_length)
+            self._sink.on_event(kind, value)
+        except Exception:
+            log.exception("libvlc event callback failed")
