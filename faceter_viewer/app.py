@@ -12,17 +12,19 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
-from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
 
 from faceter_viewer.api import errors, rules
 from faceter_viewer.api.credentials import BASE_URL_ENV, KEY_ENV, KeyStore
-from faceter_viewer.api.integration import IntegrationClient
-from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from faceter_viewer.services.session import Session
 
 log = logging.getLogger("faceter_viewer.app")
 
@@ -160,21 +162,30 @@ class AppController(QObject):
     # --- session ----------------------------------------------------------------------------
 
     def open_session(self, url: str, key: str) -> None:
+        """Show the main window at once, then bring in the client, the session and the player
+        (their imports are the larger part of start-up)."""
         from faceter_viewer.ui.main_window import MainWindow
-        from faceter_viewer.ui.player_panel import PlayerPanel
 
-        client = IntegrationClient(key, url)
-        self.session = Session(client, self.runner, self)
-        self.session.key_rejected.connect(self._on_session_key_rejected)
-        panel = PlayerPanel(self.session)
         log_url = QUrl.fromLocalFile(self.log_folder) if self.log_folder else None
-        self.window = MainWindow(
-            self.session, panel, self.settings, log_folder_url=log_url, demo=self.demo_service is not None
-        )
+        self.window = MainWindow(self.settings, base_url=url, log_folder_url=log_url, demo=self.demo_service is not None)
         self.window.sign_out_requested.connect(self._on_window_sign_out_requested)
         self.window.show()
-        self.window.refresh()
-        self.session_opened.emit(self.window)
+        QApplication.processEvents()  # the first paint reaches the screen before the slow part
+        log.info("main window shown")  # benchmarks/bench_cold_start.py waits for this line
+        window = self.window
+        QTimer.singleShot(0, lambda: self._attach_session(window, url, key))
+
+    def _attach_session(self, window, url: str, key: str) -> None:
+        from faceter_viewer.api.integration import IntegrationClient
+        from faceter_viewer.services.session import Session
+        from faceter_viewer.ui.player_panel import PlayerPanel
+
+        if window is not self.window:
+            return  # signed out meanwhile
+        self.session = Session(IntegrationClient(key, url), self.runner, self)
+        self.session.key_rejected.connect(self._on_session_key_rejected)
+        window.attach_session(self.session, PlayerPanel(self.session))
+        self.session_opened.emit(window)
 
     def close_session(self) -> None:
         if self.window is not None:

@@ -19,10 +19,12 @@ readable `message`; its text never holds a secret (redaction.redact is applied t
 from __future__ import annotations
 
 import json
-
-import httpx
+from typing import TYPE_CHECKING
 
 from faceter_viewer.api.redaction import redact
+
+if TYPE_CHECKING:  # httpx is imported where responses are handled, not by every user of the tree
+    import httpx
 
 
 class FaceterError(Exception):
@@ -96,6 +98,8 @@ _NO_ARCHIVE_CODES = {"PlaylistNotFound"}
 def error_message_from_body(response: httpx.Response) -> tuple[str | None, str | None]:
     """§12: a readable message and a code from any of the three error-body shapes: RFC 7807
     ProblemDetails, {"status", "code", "description"}, or plain text."""
+    import httpx
+
     try:
         text = response.text
     except (httpx.ResponseNotRead, UnicodeDecodeError):
@@ -164,6 +168,8 @@ def error_from_response(response: httpx.Response, retry_after: float | None = No
 
 def error_from_exception(exc: httpx.TransportError, what: str) -> NetworkError:
     """A transport failure as a NetworkError whose text names the call but not its URL."""
+    import httpx
+
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         kind = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for an answer"

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from faceter_viewer.api import rules
+from faceter_viewer.api.enums import CameraPlatform, EventType, ExportStatus, SortOrder
 
 ApiDateTime = Annotated[
     datetime,
@@ -44,44 +45,9 @@ ListedAttributes = Annotated[
 """§6: the same, written back as the list of one-key objects the GET responses carry."""
 
 
-class EventType(StrEnum):
-    MOTION = "Motion"
-    HUMAN = "Human"
-    VEHICLE = "Vehicle"
-    LINE_CROSSING = "LineCrossing"
-    INTRUSION = "Intrusion"
-    PEOPLE_COUNTING = "PeopleCounting"
-    LICENSE_PLATE = "LicensePlate"
-    PET = "Pet"
-    PERSONAL_MOBILITY_VEHICLE = "PersonalMobilityVehicle"
-    FACE = "Face"
-    CUSTOM = "Custom"
-
-
-class CameraPlatform(StrEnum):
-    EMBEDDED = "Embedded"
-    THIRD_PARTY = "ThirdParty"
-    MOBILE = "Mobile"
-
-
-class SortOrder(StrEnum):
-    NONE = "None"
-    ASC = "Asc"
-    DESC = "Desc"
-
-
-class ExportStatus(StrEnum):
-    """§9: Queued, then any status that is not final means "in progress", then Completed/Failed."""
-
-    QUEUED = "Queued"
-    IN_PROGRESS = "InProgress"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-
-
 # §7: enum-valued fields are plain text, so that a value this version does not know (a new event
 # type, platform or export status) is kept and shown instead of failing the whole response. The
-# StrEnums above name the known values; they compare equal to the text.
+# StrEnums in api/enums.py name the known values; they compare equal to the text.
 EventTypeName = str
 PlatformName = str
 ExportStatusName = str

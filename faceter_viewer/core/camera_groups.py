@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
-from faceter_viewer.api.models import Camera
 from faceter_viewer.api.rules import NO_LOCATION_TITLE
+
+if TYPE_CHECKING:  # pydantic loads with the API client, after the window is shown
+    from faceter_viewer.api.models import Camera
 
 _DIGITS = re.compile(r"(\d+)")
 

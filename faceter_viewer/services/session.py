@@ -6,14 +6,17 @@ Every call runs on the session's TaskRunner; results arrive as signals on the GU
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from faceter_viewer.api import errors
-from faceter_viewer.api.archive import ArchiveClient
-from faceter_viewer.api.integration import IntegrationClient
-from faceter_viewer.api.models import Camera
 from faceter_viewer.services.tasks import TaskRunner
+
+if TYPE_CHECKING:  # httpx and pydantic load with the client, not with this module
+    from faceter_viewer.api.archive import ArchiveClient
+    from faceter_viewer.api.integration import IntegrationClient
+    from faceter_viewer.api.models import Camera
 
 log = logging.getLogger("faceter_viewer.services.session")
 

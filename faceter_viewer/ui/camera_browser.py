@@ -6,13 +6,29 @@ It keeps the selected camera and the expanded groups across a refresh, and says
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QLineEdit,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from faceter_viewer.api.models import Camera
 from faceter_viewer.ui.camera_delegate import CameraDelegate
-from faceter_viewer.ui.camera_model import CameraFilterProxy, CameraTreeModel, Kind, Role
+from faceter_viewer.ui.camera_model import (
+    CameraFilterProxy,
+    CameraTreeModel,
+    Kind,
+    Role,
+)
+
+if TYPE_CHECKING:  # pydantic loads with the API client, after the window is shown
+    from faceter_viewer.api.models import Camera
 
 
 class CameraBrowser(QWidget):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
-from faceter_viewer.api.models import Camera
+if TYPE_CHECKING:  # pydantic loads with the API client, after the window is shown
+    from faceter_viewer.api.models import Camera
+
 
 _FIELDS = (
     ("state", "State"),

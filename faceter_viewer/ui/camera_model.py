@@ -8,12 +8,15 @@ few milliseconds because no Python runs per row.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from faceter_viewer.api.models import Camera
 from faceter_viewer.core.camera_groups import camera_sort_key, group_path
+
+if TYPE_CHECKING:  # pydantic loads with the API client, after the window is shown
+    from faceter_viewer.api.models import Camera
 
 
 class Role(IntEnum):

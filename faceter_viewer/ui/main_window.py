@@ -2,9 +2,15 @@
 
 It owns no I/O: the Session loads cameras on its worker threads, the player backend plays.
 Window geometry, splitters and the last camera are restored from QSettings.
+
+Start-up is progressive: the window is shown first, with an empty browser and a placeholder for
+the player; `attach_session` then brings the session and the player panel (httpx, pydantic,
+numpy and the timeline load after the window is on screen, not before).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -12,12 +18,14 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QVBox
 
 from faceter_viewer import __version__
 from faceter_viewer.api import errors
-from faceter_viewer.api.models import Camera
-from faceter_viewer.services.session import Session
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import CameraDetails
 from faceter_viewer.ui.message_bar import MessageBar, MessageLevel
-from faceter_viewer.ui.player_panel import PlayerPanel
+
+if TYPE_CHECKING:
+    from faceter_viewer.api.models import Camera
+    from faceter_viewer.services.session import Session
+    from faceter_viewer.ui.player_panel import PlayerPanel
 
 
 class MainWindow(QMainWindow):
@@ -25,15 +33,14 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        session: Session,
-        player_panel: PlayerPanel,
         settings: QSettings,
         *,
+        base_url: str,
         log_folder_url=None,
         demo: bool = False,
     ) -> None:
         super().__init__()
-        self.session = session
+        self.session: Session | None = None
         self.settings = settings
         self._log_folder_url = log_folder_url
         self.setWindowTitle("Faceter Viewer" + (" — demo" if demo else ""))
@@ -41,7 +48,10 @@ class MainWindow(QMainWindow):
         self.message_bar = MessageBar(self)
         self.browser = CameraBrowser(self)
         self.details = CameraDetails(self)
-        self.player_panel = player_panel
+        self.player_panel: PlayerPanel | None = None
+        self._player_placeholder = QLabel("Loading the player…", self)
+        self._player_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._player_placeholder.setStyleSheet("background: black; color: #bbb;")
 
         self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.left_splitter.setObjectName("leftSplitter")
@@ -53,7 +63,7 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.left_splitter)
-        self.main_splitter.addWidget(player_panel)
+        self.main_splitter.addWidget(self._player_placeholder)
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([340, 900])
@@ -67,14 +77,24 @@ class MainWindow(QMainWindow):
 
         self.service_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.service_label)
-        self.service_label.setText(("Demo service · " if demo else "") + session.base_url)
+        self.service_label.setText(("Demo service · " if demo else "") + base_url)
 
         self._build_menus()
         self.browser.camera_selected.connect(self._on_browser_camera_selected)
+        self._restore_state()
+
+    def attach_session(self, session: Session, player_panel: PlayerPanel) -> None:
+        """Bring in the session and the player (after the window is shown) and load cameras."""
+        self.session = session
+        self.player_panel = player_panel
+        splitter_state = self.main_splitter.saveState()
+        self.main_splitter.replaceWidget(1, player_panel)
+        self._player_placeholder.deleteLater()
+        self.main_splitter.restoreState(splitter_state)
         player_panel.message_posted.connect(self._on_player_message_posted)
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
         session.cameras_failed.connect(self._on_session_cameras_failed)
-        self._restore_state()
+        self.refresh()
 
     # --- menus ------------------------------------------------------------------------------
 
@@ -110,6 +130,8 @@ class MainWindow(QMainWindow):
     # --- session ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if self.session is None:
+            return
         self.statusBar().showMessage("Loading cameras…")
         self.session.refresh_cameras()
 
@@ -139,7 +161,8 @@ class MainWindow(QMainWindow):
     def _on_browser_camera_selected(self, camera: Camera) -> None:
         self.details.show_camera(camera)
         self.settings.setValue("lastCamera", camera.id)
-        self.player_panel.show_camera(camera)
+        if self.player_panel is not None:
+            self.player_panel.show_camera(camera)
 
     def _on_player_message_posted(self, text: str, level: MessageLevel) -> None:
         self.message_bar.show_message(text, level)
@@ -165,5 +188,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        self.player_panel.shutdown()
+        if self.player_panel is not None:
+            self.player_panel.shutdown()
         super().closeEvent(event)
