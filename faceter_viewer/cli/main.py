@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from faceter_viewer import __version__
 from faceter_viewer.api import errors
-from faceter_viewer.api.models import EventType
+from faceter_viewer.api.enums import EventType
 from faceter_viewer.api.redaction import install_redaction, redact
 from faceter_viewer.cli.usage import UsageError
 
