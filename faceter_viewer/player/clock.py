@@ -3,15 +3,15 @@
 libvlc 3 reports the playback time about once a second, up to a second stale, and briefly wrong
 after a seek; a timeline cursor needs better. Measured on HLS (demo archive, 25 fps, 1-s GOP):
 
-- the first frame after a precise seek is the target itself (to one frame), so a seek or an
-  open-at-offset gives an exact ANCHOR when its first frame arrives ("landing");
+- the first frame after a precise seek is the first one at or after the target, so a seek or
+  an open-at-offset gives an exact ANCHOR when its first frame arrives ("landing"). Now and
+  then (~1 in 10) libvlc drops that frame and shows the next one: the position is then one
+  frame behind the picture, which nothing on the libvlc side can tell us (no timestamps);
 - from there the media advances with the wall clock times the rate, as long as frames keep
   coming; when they stop (network stall) the clock must stop too, and resume from the frame
   after the last one shown;
-- the landing picture is shown 30-60 ms ahead of its schedule (libvlc displays it as soon as
-  it is decoded); when the next frame follows it by about one interval instead, libvlc dropped
-  the real landing frame and the anchor is one frame later. The wall time of the anchor is
-  refined over the next frames:
+- the landing picture is shown 10-60 ms ahead of its schedule (libvlc displays it as soon as
+  it is decoded), so the wall time of the anchor is refined over the next frames:
   frame n after the anchor implies the anchor was shown at its time - n frame intervals (n
   counts a dropped frame where the gap is two intervals); the median of these wins;
 - libvlc's own time, at the moments it changes, is within about -0.3..+0.1 s of the truth at
@@ -34,9 +34,6 @@ _LIBVLC_LAGS_BY_AT_MOST = 1.3
 # libvlc's time after a landing (open, seek) is not trusted for this many wall seconds.
 LANDING_GRACE = 3.0
 REFINE_FRAMES = 12  # frames after an anchor used to refine its wall time
-# libvlc shows the landing frame as soon as it is decoded, 30-60 ms before its time, so the next
-# frame follows it by ~1.7-2.5 intervals; a gap under this many intervals means it was dropped.
-PREROLL_GAP = 1.4
 
 
 class PlaybackClock:
@@ -52,7 +49,6 @@ class PlaybackClock:
         self._disagreements = 0  # consecutive libvlc times outside the plausible window
         self._trust_libvlc_from = 0.0  # wall time
         self._refining = False
-        self._check_preroll = False  # is the first frame after landing on schedule?
         self._refine_index = 0  # which frame after the anchor the last one shown was
         self._refine_last = 0.0  # wall time of that frame
         self._refine_implied: list[float] = []  # anchor wall times the frames imply
@@ -77,7 +73,6 @@ class PlaybackClock:
         `skipped`: frames after the landing one that were shown before it reached us."""
         wall = self._now() if wall is None else wall
         self._anchor_media += skipped * self._frame_interval
-        self._check_preroll = skipped == 0
         self._anchor_wall = wall
         self._trust_libvlc_from = wall + LANDING_GRACE
         self._holding = False
@@ -113,11 +108,6 @@ class PlaybackClock:
         step = self._frame_interval / self._rate  # wall seconds per frame
         if self._refine_index == 0:
             index = 1  # the frame shown at the anchor itself may have come early: not counted
-            if self._check_preroll and wall - self._refine_last < PREROLL_GAP * step:
-                # libvlc shows the landing frame early, as soon as it is decoded; this one was
-                # on schedule, so the landing frame was dropped and this is the one after it.
-                self._anchor_media += self._frame_interval
-            self._check_preroll = False
         else:
             # A gap of two frames means one was dropped: count it, so it implies no later anchor.
             index = self._refine_index + max(1, round((wall - self._refine_last) / step))

@@ -97,6 +97,7 @@ class VlcBackend(PlayerBackend):
         self._url: str | None = None
         self._start_offset = 0.0
         self._start_paused = False
+        self._skip_repeats_of: QImage | None = None
         self._announce_first_frame = False
         self._opened_at = 0.0
         self._error: str | None = None
@@ -133,12 +134,20 @@ class VlcBackend(PlayerBackend):
         self._set_state(PlayerState.OPENING)
         self._begin(max(0.0, float(start_offset)), paused=False)
 
-    def _begin(self, start_offset: float, *, paused: bool, anchor: float | None = None) -> None:
+    def _begin(
+        self,
+        start_offset: float,
+        *,
+        paused: bool,
+        anchor: float | None = None,
+        skip_repeats_of: QImage | None = None,
+    ) -> None:
         """A fresh libvlc player for self._url from start_offset (open, or a seek while paused,
         or resuming after frame steps); `anchor` is the media time of the frame expected there."""
         self._discard_session()
         self._serial += 1
         self._start_offset, self._start_paused = start_offset, paused
+        self._skip_repeats_of = skip_repeats_of if skip_repeats_of and not skip_repeats_of.isNull() else None
         self._clock.reset(self._landing_estimate(start_offset) if anchor is None else anchor)
         self._clock.set_running(not paused)
         self._open_timer.start(int(self._open_timeout * 1000))
@@ -167,7 +176,13 @@ class VlcBackend(PlayerBackend):
                 # libvlc 3 resumes HLS from the very beginning after next_frame(): play the
                 # frame after the one on screen from a fresh player instead.
                 interval = 1.0 / self._fps
-                self._begin(self._shown_media + interval / 2, paused=False, anchor=self._shown_media + interval)
+                # The shown frame's time is known to a frame: never show it twice.
+                self._begin(
+                    self._shown_media + interval / 2,
+                    paused=False,
+                    anchor=self._shown_media + interval,
+                    skip_repeats_of=self._last_image,
+                )
                 self._set_state(PlayerState.BUFFERING)
                 return
             session.sink.set_paused(False)
@@ -335,6 +350,8 @@ class VlcBackend(PlayerBackend):
         if self._start_offset > 0:
             session.seek_on_streams = self._start_offset
             sink.begin_hold(seek_pending=True)
+        if self._skip_repeats_of is not None:
+            sink.skip_repeats_of(self._skip_repeats_of)
         if self._start_paused:
             # Plays until the first picture lands, then pauses (_on_frame).
             session.landing_pause = True

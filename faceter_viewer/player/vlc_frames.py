@@ -16,7 +16,7 @@ The sink also decides which pictures are worth showing (measured with libvlc 3.0
 - while paused libvlc re-displays the still picture ~13 times a second, identical bytes; and
   right after pause() it still shows a frame or two. While paused a picture is therefore shown
   only if it is a seek's landing, or (after a plain pause) if its bytes differ from the last
-  one shown (CRC-32: ~0.2 ms at 640x360), so the screen ends on libvlc's real paused frame.
+  one shown (compared by CRC-32: ~0.2 ms at 640x360), so the screen ends on libvlc's real paused frame.
 
 libvlc's video format callback reports a PADDED size (640x386 for 640x360): the picture is
 cropped to the real size (`video_get_size`, asked by the GUI thread and handed in via
@@ -112,8 +112,9 @@ class FrameSink:
         # Which pictures to show.
         self._paused = False
         self._allowance = 0  # pictures to show while paused whatever they are
-        self._skip_repeats = False  # drop pictures whose CRC equals the last one shown
-        self._reference_crc: int | None = None
+        self._skip_repeats = False  # drop pictures equal to the last one shown
+        self._check_landing = False  # ... even the landing one
+        self._reference: QImage | None = None  # that picture
         self._last_image: QImage | None = None  # the last picture handed over
         self._holding = False
         self._awaiting_seek = False
@@ -152,13 +153,16 @@ class FrameSink:
         (libvlc still shows a frame or two after pause(), and one per next_frame()). After
         resuming, pictures equal to the paused one (re-displays) are skipped too."""
         with self._lock:
-            last = self._last_image
-        reference = image_crc(last) if last is not None else None  # outside the lock
-        with self._lock:
             self._paused = paused
             self._allowance = 1 if show_next else 0
-            self._reference_crc = reference
-            self._skip_repeats = reference is not None
+            self._reference = self._last_image
+            self._skip_repeats = self._reference is not None
+
+    def skip_repeats_of(self, image: QImage) -> None:
+        """Show nothing equal to `image` (the picture on screen) until a different one comes,
+        even as a seek's landing: a new player resuming after the paused one."""
+        with self._lock:
+            self._reference, self._skip_repeats, self._check_landing = image, True, True
 
     def begin_hold(self, *, seek_pending: bool = False) -> None:
         """Hide pictures until a seek lands. Call just BEFORE asking libvlc to seek, or with
@@ -227,7 +231,7 @@ class FrameSink:
             if self._paused and not forced and self._allowance > 0:
                 self._allowance -= 1
                 forced = True
-            check_content = self._skip_repeats and not forced
+            check_content = self._skip_repeats and (not forced or self._check_landing)
             if self._paused and not forced and not check_content:
                 return
             buffer, offset = self._buffer, self._offset
@@ -240,18 +244,16 @@ class FrameSink:
             image = image.copy(0, 0, min(visible[0], width), min(visible[1], height))
         else:
             image = image.copy()
-        crc = image_crc(image) if check_content or self._paused else None
         with self._lock:
-            if not self._alive:
-                return
-            if check_content:
-                if crc == self._reference_crc:
-                    return  # the paused picture, displayed again
-                if not self._paused:
-                    self._skip_repeats = False  # playing again: new pictures from here on
-            if crc is not None:
-                self._reference_crc = crc
-                self._skip_repeats = self._skip_repeats or self._paused
+            reference = self._reference
+        repeated = check_content and reference is not None and same_picture(image, reference)
+        with self._lock:
+            if not self._alive or repeated:
+                return  # repeated: the paused picture, displayed again
+            if check_content and not self._paused:
+                self._skip_repeats = self._check_landing = False  # new pictures from here on
+            if self._paused:
+                self._reference, self._skip_repeats = image, True
             skipped = 0
             if self._frame is not None:
                 self.superseded += 1
@@ -305,8 +307,14 @@ class FrameSink:
             self._notify()
 
 
-def image_crc(image: QImage) -> int:
-    return zlib.crc32(image.constBits())
+def same_picture(image: QImage, other: QImage) -> bool:
+    """Same pixels, over the rows both have: a picture may be cropped to the real size in one
+    and not (yet) in the other, whose extra rows are only padding."""
+    if image.width() != other.width() or image.bytesPerLine() != other.bytesPerLine():
+        return False
+    size = min(image.height(), other.height()) * image.bytesPerLine()
+    # CRC-32 of ~1 MB takes ~0.2 ms (zlib releases the GIL), comparing memoryviews ~4 ms.
+    return zlib.crc32(image.constBits()[:size]) == zlib.crc32(other.constBits()[:size])
 
 
 class VideoCallbacks:
