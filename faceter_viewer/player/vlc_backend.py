@@ -437,11 +437,12 @@ class VlcBackend(PlayerBackend):
 
     def _on_frame(self, session: _Session, frame: Frame) -> None:
         image = frame.image
-        if session.size_serial != session.sink.format_serial:
+        if session.size_serial != session.sink.format_serial or not session.sink.has_visible_size():
             self._refresh_video_size(session)
         size = self._video_size
-        if size.isValid() and (image.width() > size.width() or image.height() > size.height()):
-            image = image.copy(0, 0, size.width(), size.height())
+        if size.isValid() and image.size() != size:
+            # Decoded before the real size was known: libvlc stretched it (see vlc_frames).
+            image = image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         landed = self._clock.holding
         if landed:
             self._clock.landed(frame.shown_at, frame.skipped)
@@ -493,9 +494,9 @@ class VlcBackend(PlayerBackend):
         serial = session.sink.format_serial
         size = self._query_video_size(session)
         if size is None:
-            return  # asked again with the next picture; this one shows padded
+            return  # asked again with the next picture
         width, height = size
-        session.sink.set_visible_size(width, height, serial)
+        session.sink.set_visible_size(width, height)
         session.size_serial = serial
         if QSize(width, height) != self._video_size:
             self._video_size = QSize(width, height)

@@ -18,9 +18,14 @@ The sink also decides which pictures are worth showing (measured with libvlc 3.0
   only if it is a seek's landing, or (after a plain pause) if its bytes differ from the last
   one shown (compared by CRC-32: ~0.2 ms at 640x360), so the screen ends on libvlc's real paused frame.
 
-libvlc's video format callback reports a PADDED size (640x386 for 640x360): the picture is
-cropped to the real size (`video_get_size`, asked by the GUI thread and handed in via
-`set_visible_size`).
+libvlc's video format callback proposes a size that is NOT the picture's (640x386 for
+640x360, 1920x1090 for 1920x1080: the coded size plus a few rows), and libvlc 3 SCALES the
+picture into whatever size the callback returns - it does not pad. Cropping that buffer to
+`video_get_size()` cuts the bottom off a stretched picture. So the callback returns the real
+size once the GUI thread knows it (`set_visible_size`, from `video_get_size` after the first
+frame) or has learnt it for the same proposal before (SIZE_HINTS, process-wide: the next open
+of a stream of that format is exact from its first frame); until then pictures are rescaled to
+the real size as they are copied (~1 ms at 640x360, ~6 ms at 1080p, outside the GIL).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 log = logging.getLogger(__name__)
@@ -58,6 +64,10 @@ DISPLAY_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 CHROMA = b"RV32"  # 32-bit BGRX in memory on little-endian = QImage.Format_RGB32
 ALIGN = 32  # libvlc wants planes and pitches aligned on 32 bytes
 HOLD_TIMEOUT = 1.5  # seconds: show pictures again even if a seek never reported landing
+
+# libvlc's proposed buffer size -> the real picture size, learnt by any sink of this process.
+SIZE_HINTS: dict[tuple[int, int], tuple[int, int]] = {}
+_SIZE_HINTS_LOCK = threading.Lock()
 
 LIBVLC_EVENTS = {
     # python-vlc EventType name -> our event kind
@@ -107,7 +117,8 @@ class FrameSink:
         self._address = 0
         self._offset = 0
         self._width = self._height = self._pitch = 0
-        self._visible: tuple[int, int] | None = None
+        self._target: tuple[int, int] | None = None  # the real picture size, when known
+        self._proposals: set[tuple[int, int]] = set()  # sizes libvlc proposed to this sink
         self.format_serial = 0
         # Which pictures to show.
         self._paused = False
@@ -190,18 +201,35 @@ class FrameSink:
         self._hold_started = time.monotonic()
         self._frame = None  # a picture from before the seek must not be shown late
 
-    def set_visible_size(self, width: int, height: int, serial: int) -> None:
+    def set_visible_size(self, width: int, height: int) -> None:
+        """The picture's real size (GUI thread, from video_get_size): buffers get this size
+        from the next format callback on, and pictures already decoded are rescaled to it."""
+        if width <= 0 or height <= 0:
+            return
         with self._lock:
-            if serial == self.format_serial and width > 0 and height > 0:
-                self._visible = (width, height)
+            self._target = (width, height)
+            proposals = list(self._proposals)
+        with _SIZE_HINTS_LOCK:
+            for proposal in proposals:
+                SIZE_HINTS[proposal] = (width, height)
 
-    def padded_size(self) -> tuple[int, int]:
-        return self._width, self._height
+    def has_visible_size(self) -> bool:
+        return self._target is not None
 
     # -- libvlc threads -------------------------------------------------------------------------
 
-    def on_format(self, width: int, height: int) -> tuple[int, int]:
-        """Allocate the buffer for width x height RV32; returns (pitch, lines)."""
+    def on_format(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """libvlc proposes width x height: choose the buffer size and allocate it.
+        Returns (width, height, pitch, lines) for RV32."""
+        with _SIZE_HINTS_LOCK:
+            hint = SIZE_HINTS.get((width, height))
+        with self._lock:
+            self._proposals.add((width, height))
+            if self._target is not None and self._target[0] != width:
+                self._target = None  # the stream changed resolution: ask the GUI again
+            target = self._target or hint
+        if target is not None:
+            width, height = target
         pitch = (width * 4 + ALIGN - 1) // ALIGN * ALIGN
         buffer = (ctypes.c_ubyte * (pitch * height + ALIGN))()
         address = ctypes.addressof(buffer)
@@ -209,9 +237,8 @@ class FrameSink:
         with self._lock:
             self._buffer, self._address, self._offset = buffer, address + offset, offset
             self._width, self._height, self._pitch = width, height, pitch
-            self._visible = None
             self.format_serial += 1
-        return pitch, height
+        return width, height, pitch, height
 
     def on_lock(self) -> int:
         return self._address
@@ -236,12 +263,15 @@ class FrameSink:
                 return
             buffer, offset = self._buffer, self._offset
             width, height, pitch = self._width, self._height, self._pitch
-            visible = self._visible
+            target = self._target
         # Copy outside the lock: libvlc does not reuse the buffer until this call returns.
         view = memoryview(buffer).cast("B")[offset : offset + pitch * height]
         image = QImage(view, width, height, pitch, QImage.Format.Format_RGB32)
-        if visible is not None:
-            image = image.copy(0, 0, min(visible[0], width), min(visible[1], height))
+        if target is not None and target != (width, height):
+            # libvlc stretched the picture into the size it proposed: undo that.
+            image = image.scaled(
+                target[0], target[1], Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
         else:
             image = image.copy()
         with self._lock:
@@ -353,8 +383,7 @@ class VideoCallbacks:
     def _on_format(self, _opaque, chroma, width, height, pitches, lines) -> int:  # noqa: ANN001
         try:
             ctypes.memmove(chroma, CHROMA, 4)
-            pitch, count = self._sink.on_format(width[0], height[0])
-            pitches[0], lines[0] = pitch, count
+            width[0], height[0], pitches[0], lines[0] = self._sink.on_format(width[0], height[0])
             return 1  # one picture buffer
         except Exception:
             log.exception("video format callback failed")

@@ -7,6 +7,7 @@ Which frame is on screen is read from the timecode burnt into every test frame (
 from __future__ import annotations
 
 import statistics
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -15,6 +16,9 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from faceter_viewer.demo.media.graph import ffmpeg_exe
+from faceter_viewer.demo.media.timecode import TimecodeError, decode_epoch_ms
+from faceter_viewer.player import vlc_frames
 from faceter_viewer.player.backend import PlayerState
 from faceter_viewer.player.vlc_backend import VlcBackend
 from faceter_viewer.player.video_widget import VideoWidget
@@ -96,6 +100,48 @@ def test_open_paints_25_frames_of_the_real_size(
     assert backend.duration() == pytest.approx(hls_source.seconds, abs=0.5)
     assert backend.has_audio()
     print(f"\nfirst frame after open: {firsts[0] * 1000:.0f} ms")
+
+
+def ffmpeg_frame(url: str, media_ms: int) -> np.ndarray:
+    """The frame with timecode `media_ms` as the ffmpeg binary decodes it (HxWx3 RGB)."""
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-ss", f"{max(0, media_ms - 200) / 1000:.3f}",
+         "-i", url, "-frames:v", "12", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        check=True, capture_output=True, timeout=60,
+    ).stdout  # fmt: skip
+    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 360, 640, 3)
+    for frame in frames:
+        try:
+            if decode_epoch_ms(frame) == media_ms:
+                return frame
+        except TimecodeError:
+            continue
+    raise AssertionError(f"ffmpeg did not decode the frame at {media_ms} ms")
+
+
+def rgb_array(image: QImage) -> np.ndarray:
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    raw = np.frombuffer(rgb.constBits(), dtype=np.uint8, count=rgb.bytesPerLine() * rgb.height())
+    return raw.reshape(rgb.height(), rgb.bytesPerLine())[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3)
+
+
+def test_frames_are_the_whole_picture_not_stretched_or_cropped(
+    qtbot: QtBot, backend: VlcBackend, widget: VideoWidget, hls_source: HlsSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libvlc's format callback proposes 640x386 for 640x360 and SCALES the picture into the
+    buffer; the backend must hand over the picture as ffmpeg decodes it."""
+    monkeypatch.setattr(vlc_frames, "SIZE_HINTS", {})  # as in a fresh process
+    differences = []
+    for _ in range(2):  # the first open learns the size, the second renders at it directly
+        backend.open(hls_source.url, start_offset=3.0)
+        wait_playing(qtbot, backend, widget, frames=3)
+        backend.pause()
+        qtbot.waitUntil(lambda: True)
+        shown = backend.snapshot()
+        reference = ffmpeg_frame(hls_source.url, image_timecode_ms(shown))
+        differences.append(np.abs(rgb_array(shown).astype(int) - reference.astype(int)).mean())
+    print(f"\nmean pixel difference to ffmpeg: first open {differences[0]:.2f}, second {differences[1]:.2f}")
+    assert differences[0] < 4 and differences[1] < 2  # stretched by 386/360 it is ~13
 
 
 def test_frames_follow_the_wall_clock_and_position_follows_the_frames(
