@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -24,6 +24,7 @@ from faceter_viewer.player.backend import PlayerBackend, PlayerState
 from faceter_viewer.player.video_widget import VideoWidget
 from faceter_viewer.services.playback import Mode, PlaybackController
 from faceter_viewer.services.session import Session
+from faceter_viewer.services.snapshots import snapshot_folder, write_png
 from faceter_viewer.services.thumbnails import ThumbnailService
 from faceter_viewer.services.timeline_data import TimelineDataService
 from faceter_viewer.ui.message_bar import MessageLevel
@@ -34,11 +35,6 @@ from faceter_viewer.ui.transport_bar import STREAM_HLS, STREAM_RTSP, TransportBa
 log = logging.getLogger("faceter_viewer.ui.player_panel")
 
 CURSOR_INTERVAL_MS = 33  # the timeline cursor follows playback at ~30 Hz
-
-
-def snapshot_folder() -> Path:
-    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-    return Path(pictures or Path.home()) / "Faceter Viewer"
 
 
 class PlayerPanel(QWidget):
@@ -377,7 +373,7 @@ class PlayerPanel(QWidget):
         when = datetime.fromtimestamp(at).astimezone() if at is not None else datetime.now().astimezone()
         path = self.snapshot_dir / safe_filename(self.camera.title, when, ".png")
         self.session.runner.submit(
-            _save_png,
+            write_png,
             image,
             path,
             on_done=self._on_snapshot_written,
@@ -423,13 +419,3 @@ class PlayerPanel(QWidget):
         self.timeline_data.close()
         self.backend.close()
 
-
-def _save_png(image: QImage, path: Path) -> Path:
-    """Write a PNG under a temporary name, then rename: no half-written snapshot."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    if not image.save(str(tmp), "PNG"):
-        tmp.unlink(missing_ok=True)
-        raise OSError(f"cannot write {path}")
-    tmp.replace(path)
-    return path
