@@ -12,8 +12,11 @@ a late picture, a Stopped event - can reach the new one.
 
 libvlc 3 behaviours worked around here (measured on HLS):
 - ":start-time" and a set_time() before the streams exist land on the KEYFRAME before the
-  target (up to a GOP early); a set_time() once the elementary streams are added lands on the
-  target frame. So open(start_offset=...) seeks on the first ESAdded event, pictures held back.
+  target (up to a GOP early); a set_time() once they exist lands on the target frame. So
+  open(start_offset=...) plays from 0 with pictures held back and seeks when the first one is
+  displayed. (Seeking at ESAdded or at the first full buffer lands ~50 ms sooner, but on a
+  busy machine the rest of the start-up's buffering then passes for the seek's and lets a
+  picture from 0 through.)
 - A seek made while libvlc is paused lands unreliably (a keyframe, no picture at all, or a
   second of pictures while "paused") and resuming after it may restart elsewhere. So a seek
   while paused plays until the landing picture and pauses again; libvlc then stands where the
@@ -53,6 +56,7 @@ log = logging.getLogger(__name__)
 DEFAULT_FPS = 25.0
 WATCHDOG_MS = 250
 STALLED_AFTER = 1.0  # seconds without a picture while playing -> BUFFERING
+STEP_TIMEOUT = 0.6  # seconds for next_frame()'s picture before stepping another way
 
 
 @dataclass
@@ -64,13 +68,14 @@ class _Session:
     media: Any
     sink: FrameSink
     callbacks: VideoCallbacks
-    seek_on_streams: float | None = None  # open-at-offset: seek when the ES exist
-    streams_added: bool = False
+    seek_on_ready: float | None = None  # open-at-offset: seek once libvlc first buffered
+    ready_to_seek: bool = False
     first_frame: bool = False
     last_frame_at: float = 0.0
     size_serial: int = -1
     landing_pause: bool = False  # playing only until a paused seek lands, then pause again
     stepped: bool = False  # next_frame() was used: libvlc cannot simply resume any more
+    step_requested_at: float | None = None  # a next_frame() whose picture has not come yet
     libvlc_time_ms: float | None = None
     release_thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -226,11 +231,11 @@ class VlcBackend(PlayerBackend):
         target = max(0.0, float(seconds))
         if self._duration > 0:
             target = min(target, max(0.0, self._duration - 1.0 / self._fps))
-        if not session.streams_added:
+        if not session.ready_to_seek:
             # Still opening: land there instead of at the original offset.
-            if session.seek_on_streams is None:
+            if session.seek_on_ready is None:
                 session.sink.begin_hold(seek_pending=True)
-            session.seek_on_streams = target
+            session.seek_on_ready = target
             self._clock.reset(self._landing_estimate(target))
         elif not session.player.is_seekable():
             log.info("seek ignored: the stream is not seekable (live)")
@@ -254,8 +259,10 @@ class VlcBackend(PlayerBackend):
         if self._clock.running:
             self.pause()
         # libvlc shows the next frame; the sink passes it on as a new picture while paused
-        # and _on_frame moves the position by one frame.
+        # and _on_frame moves the position by one frame. Now and then (a player paused right
+        # after it started) libvlc ignores next_frame(): the watchdog then steps by reopening.
         session.stepped = True
+        session.step_requested_at = time.monotonic()
         session.player.next_frame()
 
     def set_rate(self, rate: float) -> None:
@@ -348,7 +355,7 @@ class VlcBackend(PlayerBackend):
         player.set_media(media)
         session = _Session(self._serial, player, media, sink, callbacks)
         if self._start_offset > 0:
-            session.seek_on_streams = self._start_offset
+            session.seek_on_ready = self._start_offset
             sink.begin_hold(seek_pending=True)
         if self._skip_repeats_of is not None:
             sink.skip_repeats_of(self._skip_repeats_of)
@@ -398,16 +405,19 @@ class VlcBackend(PlayerBackend):
             self._on_frame(session, taken.frame)
 
     def _on_libvlc_event(self, session: _Session, kind: str, value: float) -> None:
-        if kind == "es_added":
-            session.streams_added = True
-            if session.seek_on_streams is not None:
-                target, session.seek_on_streams = session.seek_on_streams, None
+        if kind == "held" and not session.ready_to_seek:
+            # libvlc displayed its first picture (held back by the sink): its start-up is over,
+            # a seek now is precise and whatever buffering follows is the seek's own.
+            session.ready_to_seek = True
+            if session.seek_on_ready is not None:
+                target, session.seek_on_ready = session.seek_on_ready, None
                 if session.player.is_seekable():
                     session.player.set_time(int(round(target * 1000)))
                     session.sink.seek_issued()
                 else:  # live: there is nothing to seek in; show it from where it is
                     session.sink.release_hold()
                     self._clock.reset(0.0)
+        elif kind == "es_added":
             self._refresh_audio(session)
         elif kind == "playing":
             self._refresh_audio(session)
@@ -453,6 +463,7 @@ class VlcBackend(PlayerBackend):
             # A new picture while paused: libvlc showed one more after pause() (or one was on
             # its way to us), or next_frame() stepped. That is where it stands now.
             self._clock.snap(self._shown_media + (1 + frame.skipped) / self._fps)
+            session.step_requested_at = None
         else:
             self._clock.frame_shown(frame.shown_at)
         self._shown_media = self._clock.position(frame.shown_at)
@@ -462,7 +473,7 @@ class VlcBackend(PlayerBackend):
         session.last_frame_at = time.monotonic()
         self._last_image = image
         first = not session.first_frame
-        session.first_frame = True
+        session.first_frame = session.ready_to_seek = True
         if self._clock.running and self._state in (PlayerState.OPENING, PlayerState.BUFFERING):
             self._set_state(PlayerState.PLAYING)
         self.frame_ready.emit(image)
@@ -533,6 +544,12 @@ class VlcBackend(PlayerBackend):
 
     def _on_watchdog_timeout(self) -> None:
         session = self._session
+        if session is not None and session.step_requested_at is not None:
+            if time.monotonic() - session.step_requested_at > STEP_TIMEOUT:
+                log.info("libvlc ignored next_frame(); stepping by reopening")
+                interval = 1.0 / self._fps
+                self._begin(self._shown_media + interval / 2, paused=True, anchor=self._shown_media + interval)
+            return
         if session is None or not session.first_frame or not self._clock.running:
             return
         stalled = time.monotonic() - session.last_frame_at > max(STALLED_AFTER, self._clock.stall_after())

@@ -129,6 +129,7 @@ class FrameSink:
         self._last_image: QImage | None = None  # the last picture handed over
         self._holding = False
         self._awaiting_seek = False
+        self._held_reported = False  # the first picture held for a pending seek was reported
         self._hold_refilling = False  # libvlc reported Buffering < 100 since the seek
         self._hold_refilled = False  # ... and then 100
         self._hold_new_streams = False  # ES were re-created since the seek (HLS does that)
@@ -251,11 +252,18 @@ class FrameSink:
             self.displayed += 1
             landing = False
             if self._holding:
+                if self._awaiting_seek and not self._held_reported:
+                    # The first picture of a stream whose seek waits for it: tell the GUI.
+                    self._held_reported = True
+                    self._events.append(("held", 0.0))
+                    self._notify_locked()
                 if not self._landed_locked(now):
                     return
                 self._holding, landing = False, True
             forced = landing
-            if self._paused and not forced and self._allowance > 0:
+            if landing:
+                self._allowance = 0  # a landing is the picture to show while paused
+            elif self._paused and self._allowance > 0:
                 self._allowance -= 1
                 forced = True
             check_content = self._skip_repeats and (not forced or self._check_landing)
