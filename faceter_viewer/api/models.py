@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -24,7 +23,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from faceter_viewer.api import rules
-from faceter_viewer.api.enums import CameraPlatform, EventType, ExportStatus, SortOrder
+# The enums are re-exported here: callers name them with the models they describe.
+from faceter_viewer.api.enums import CameraPlatform, EventType, ExportStatus, SortOrder  # noqa: F401
 
 ApiDateTime = Annotated[
     datetime,
