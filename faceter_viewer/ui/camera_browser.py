@@ -1,6 +1,6 @@
 """The camera browser: a filter box (Ctrl+F) over the location → room → camera tree.
 
-It keeps the selected camera and the expanded groups across a refresh, and says
+It keeps the selected camera and the collapsed groups across a refresh and a filter, and says
 `camera_selected(Camera)` when the user picks a camera.
 """
 
@@ -20,12 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceter_viewer.ui.camera_delegate import CameraDelegate
-from faceter_viewer.ui.camera_model import (
-    CameraFilterProxy,
-    CameraTreeModel,
-    Kind,
-    Role,
-)
+from faceter_viewer.ui.camera_model import CameraTreeModel
 
 if TYPE_CHECKING:  # pydantic loads with the API client, after the window is shown
     from faceter_viewer.api.models import Camera
@@ -37,8 +32,12 @@ class CameraBrowser(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = CameraTreeModel(self)
-        self.proxy = CameraFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
+        # The selected camera by id: it survives a refresh, and a filter that hides it for a while.
+        self._selected_id: str | None = None
+        # Groups the user collapsed (by path), kept across refreshes. While a filter is typed
+        # every match is shown expanded; clearing it brings these back.
+        self._collapsed: set[tuple[str, ...]] = set()
+        self._restoring = False  # True while the browser itself resets expansion and selection
 
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter cameras: title, location, room, serial (Ctrl+F)")
@@ -46,13 +45,15 @@ class CameraBrowser(QWidget):
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
 
         self.tree = QTreeView(self)
-        self.tree.setModel(self.proxy)
+        self.tree.setModel(self.model)
         self.tree.setHeaderHidden(True)
         self.tree.setUniformRowHeights(True)  # lets the view skip measuring 5,000 rows
         self.tree.setItemDelegate(CameraDelegate(self.tree))
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
+        self.tree.collapsed.connect(self._on_tree_collapsed)
+        self.tree.expanded.connect(self._on_tree_expanded)
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("cameraCount")
@@ -67,43 +68,41 @@ class CameraBrowser(QWidget):
         shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         shortcut.activated.connect(self._on_find_shortcut_activated)
 
+    @property
+    def proxy(self) -> CameraTreeModel:
+        """The model the tree shows. Filtering now happens inside it; the QSortFilterProxyModel
+        this name used to hold is gone."""
+        return self.model
+
     # --- data -------------------------------------------------------------------------------
 
     def set_cameras(self, cameras: list[Camera]) -> None:
-        """Show a new camera list, keeping the selection and the expanded groups."""
-        selected = self.selected_camera_id()
-        collapsed = self._collapsed_groups()
-        self.tree.selectionModel().blockSignals(True)
-        try:
-            self.model.set_cameras(cameras)
-            self._expand_all_except(collapsed)
-            if selected is not None:
-                self.select_camera(selected, emit=False)
-        finally:
-            self.tree.selectionModel().blockSignals(False)
+        """Show a new camera list, keeping the filter, the selection and the collapsed groups."""
+        self.model.set_cameras(cameras)
+        if self._selected_id is not None and self.model.camera(self._selected_id) is None:
+            self._selected_id = None  # gone from the account
+        self._restore_view()
         self._update_count()
-        if selected is not None:
-            camera = self.model.camera(selected)
+        if self._selected_id is not None:
+            camera = self.model.camera(self._selected_id)
             if camera is not None:
                 self.camera_selected.emit(camera)  # the details may have changed
 
     def selected_camera_id(self) -> str | None:
-        index = self.tree.currentIndex()
-        if index.isValid() and index.data(Role.KIND) == Kind.CAMERA:
-            return index.data(Role.CAMERA_ID)
-        return None
+        """The camera last picked or selected, also while a filter hides its row."""
+        return self._selected_id
 
     def select_camera(self, camera_id: str, *, emit: bool = True) -> bool:
-        source = self.model.index_of(camera_id)
-        if not source.isValid():
+        if self.model.camera(camera_id) is None:
             return False
-        index = self.proxy.mapFromSource(source)
+        index = self.model.index_of(camera_id)
         if not index.isValid():  # filtered out: clear the filter so the camera can be shown
             self.filter_edit.clear()
-            index = self.proxy.mapFromSource(source)
+            index = self.model.index_of(camera_id)
         self.tree.scrollTo(index)
         if not emit:
-            self.tree.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self._selected_id = camera_id
+            self._set_current_quietly(index)
             return True
         self.tree.setCurrentIndex(index)
         return True
@@ -111,14 +110,27 @@ class CameraBrowser(QWidget):
     # --- slots ------------------------------------------------------------------------------
 
     def _on_filter_edit_text_changed(self, text: str) -> None:
-        self.proxy.set_filter_text(text)
-        if text.strip():
-            self.tree.expandAll()
+        self.model.set_filter_text(text)
+        self._restore_view()
+        if not self.tree.currentIndex().isValid():  # nothing to keep in view: start at the top
+            self.tree.scrollToTop()
         self._update_count()
 
     def _on_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid() and current.data(Role.KIND) == Kind.CAMERA:
-            self.camera_selected.emit(current.data(Role.CAMERA))
+        camera = None if self._restoring else self.model.camera_at(current)
+        if camera is not None:
+            self._selected_id = camera.id
+            self.camera_selected.emit(camera)
+
+    def _on_tree_collapsed(self, index: QModelIndex) -> None:
+        group = None if self._restoring or self.model.filter_text() else self.model.group_at(index)
+        if group is not None:
+            self._collapsed.add(group.path)
+
+    def _on_tree_expanded(self, index: QModelIndex) -> None:
+        group = None if self._restoring or self.model.filter_text() else self.model.group_at(index)
+        if group is not None:
+            self._collapsed.discard(group.path)
 
     def _on_find_shortcut_activated(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -126,39 +138,40 @@ class CameraBrowser(QWidget):
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _restore_view(self) -> None:
+        """After a model reset: expand the groups and select the selected camera again.
+
+        Only group rows are expanded, one by one (a few hundred at 5,000 cameras): right after a
+        reset the view only records them and lays the tree out once, later. expandAll() would
+        also mark every camera row expanded, a persistent index each, on every keystroke."""
+        filtering = bool(self.model.filter_text())
+        self._restoring = True
+        try:
+            for path, index in self.model.group_indexes():
+                if filtering or path not in self._collapsed:
+                    self.tree.expand(index)
+            if self._selected_id is not None:
+                index = self.model.index_of(self._selected_id)
+                if index.isValid():
+                    self._set_current_quietly(index)
+        finally:
+            self._restoring = False
+
+    def _set_current_quietly(self, index: QModelIndex) -> None:
+        restoring, self._restoring = self._restoring, True
+        try:
+            self.tree.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        finally:
+            self._restoring = restoring
+
     def _update_count(self) -> None:
         total = len(self.model.cameras())
-        text = self.filter_edit.text().strip()
-        if text:
-            self.count_label.setText(f"{self.model.count_matching(text)} of {total} cameras")
+        if self.model.filter_text():
+            self.count_label.setText(f"{self.model.visible_camera_count()} of {total} cameras")
         else:
             self.count_label.setText(f"{total} cameras")
 
-    def _collapsed_groups(self) -> set[str]:
-        collapsed: set[str] = set()
+    def collapsed_groups(self) -> set[tuple[str, ...]]:
+        """The groups the user collapsed, as paths: (location,) or (location, room)."""
+        return set(self._collapsed)
 
-        def walk(parent: QModelIndex) -> None:
-            for row in range(self.proxy.rowCount(parent)):
-                index = self.proxy.index(row, 0, parent)
-                if index.data(Role.KIND) != Kind.CAMERA:
-                    if not self.tree.isExpanded(index):
-                        collapsed.add(index.data(Role.SEARCH_TEXT))
-                    walk(index)
-
-        walk(QModelIndex())
-        return collapsed
-
-    def _expand_all_except(self, collapsed: set[str]) -> None:
-        self.tree.expandAll()
-        if not collapsed:
-            return
-
-        def walk(parent: QModelIndex) -> None:
-            for row in range(self.proxy.rowCount(parent)):
-                index = self.proxy.index(row, 0, parent)
-                if index.data(Role.KIND) != Kind.CAMERA:
-                    if index.data(Role.SEARCH_TEXT) in collapsed:
-                        self.tree.collapse(index)
-                    walk(index)
-
-        walk(QModelIndex())

@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from faceter_viewer.ui.camera_model import Kind, Role, camera_badges, camera_tooltip
+from faceter_viewer.ui.camera_model import Role, camera_badges, camera_tooltip
 
 ONLINE = QColor("#2e9d4f")
 OFFLINE = QColor("#8a8f98")
@@ -17,16 +17,22 @@ PILL = QColor("#e8a33d")
 
 
 class CameraDelegate(QStyledItemDelegate):
+    """Paints every visible row on each keystroke of the filter, so it asks the model for one
+    value per camera row: the Camera."""
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        if index.data(Role.KIND) != Kind.CAMERA:
+        camera = index.data(Role.CAMERA)
+        if camera is None:  # a location or room
             super().paint(painter, option, index)
             return
-        camera = index.data(Role.CAMERA)
+        # Only the panel (selection, hover, focus) is drawn by the style. initStyleOption is left
+        # out: it reads seven roles through Python data() per row, and a camera row has no text,
+        # icon, font or brush roles for the style to draw.
         opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        opt.index = index
+        widget = opt.widget
+        style = widget.style() if widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -85,8 +91,9 @@ class CameraDelegate(QStyledItemDelegate):
         painter.restore()
 
     def helpEvent(self, event, view, option, index) -> bool:
-        if event.type() == QEvent.Type.ToolTip and index.data(Role.KIND) == Kind.CAMERA:
-            QToolTip.showText(event.globalPos(), camera_tooltip(index.data(Role.CAMERA)), view)
+        camera = index.data(Role.CAMERA) if event.type() == QEvent.Type.ToolTip else None
+        if camera is not None:
+            QToolTip.showText(event.globalPos(), camera_tooltip(camera), view)
             return True
         return super().helpEvent(event, view, option, index)
 
