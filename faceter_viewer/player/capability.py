@@ -94,7 +94,7 @@ class Capabilities:
 def import_vlc() -> tuple[ModuleType | None, str | None]:
     """(the vlc module, None) or (None, the user message). Never raises, never exits."""
     try:
-        import vlc  # noqa: PLC0415 - loading libvlc is deliberately deferred to first use
+        import vlc
     except ImportError:
         return None, MSG_PYTHON_VLC_MISSING
     except (OSError, NotImplementedError, SystemExit) as exc:

@@ -10,7 +10,15 @@ Wayland, inside a grid of tiles. It does no I/O and never calls libvlc; the owne
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from faceter_viewer.player.backend import PlayerBackend, PlayerState
@@ -26,7 +34,10 @@ def aspect_fit(image: QSize, area: QRect) -> QRect:
     scale = min(area.width() / image.width(), area.height() / image.height())
     width, height = round(image.width() * scale), round(image.height() * scale)
     return QRect(
-        area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2, width, height
+        area.x() + (area.width() - width) // 2,
+        area.y() + (area.height() - height) // 2,
+        width,
+        height,
     )
 
 
@@ -171,7 +182,7 @@ class VideoWidget(QWidget):
 
     # -- Qt events ------------------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), Qt.GlobalColor.black)
         if not self._image.isNull():
@@ -203,14 +214,14 @@ class VideoWidget(QWidget):
                 f"{self._buffering_percent:.0f} %",
             )
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.fullscreen_requested.emit()
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_message()
 
@@ -218,7 +229,9 @@ class VideoWidget(QWidget):
         width = max(120, min(self.width() - 40, 460))
         self._message.setFixedWidth(width)
         self._message.adjustSize()
-        self._message.move((self.width() - width) // 2, (self.height() - self._message.height()) // 2)
+        self._message.move(
+            (self.width() - width) // 2, (self.height() - self._message.height()) // 2
+        )
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(640, 360)

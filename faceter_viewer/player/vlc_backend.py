@@ -7,8 +7,8 @@ stopping/releasing a player (vlc_runtime.release_in_background), so switching st
 waits for the old one to wind down. libvlc's callbacks (vlc_frames) only copy and notify; this
 class reacts to what they collected when the queued notification arrives.
 
-Each open() gets a fresh media player with its own FrameSink, so nothing from an old stream -
-a late picture, a Stopped event - can reach the new one.
+Each open() gets a fresh VlcSession (a media player with its own FrameSink), so nothing from
+an old stream - a late picture, a Stopped event - can reach the new one.
 
 libvlc 3 behaviours worked around here (measured on HLS):
 - ":start-time" and a set_time() before the streams exist land on the KEYFRAME before the
@@ -17,10 +17,11 @@ libvlc 3 behaviours worked around here (measured on HLS):
   displayed. (Seeking at ESAdded or at the first full buffer lands ~50 ms sooner, but on a
   busy machine the rest of the start-up's buffering then passes for the seek's and lets a
   picture from 0 through.)
-- A seek made while libvlc is paused lands unreliably (a keyframe, no picture at all, or a
-  second of pictures while "paused") and resuming after it may restart elsewhere. So a seek
-  while paused plays until the landing picture and pauses again; libvlc then stands where the
-  screen does, and resume and frame_step() (next_frame) are plain libvlc calls.
+- A seek made while libvlc is paused lands unreliably (on a keyframe, on no picture at all, or
+  runs a second of pictures while "paused"), and resuming after next_frame() restarts an HLS
+  stream from its very beginning. So a seek while paused opens a fresh player at the target
+  that plays to the landing picture and pauses there, and resuming after frame steps opens one
+  at the next frame. Plain pause/resume and next_frame() itself are reliable.
 - libvlc reports no buffering when the network stalls mid-stream; a watchdog turns "no picture
   for a while" into BUFFERING.
 """
@@ -28,11 +29,8 @@ libvlc 3 behaviours worked around here (measured on HLS):
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
@@ -42,45 +40,21 @@ from faceter_viewer.api.redaction import redact
 from faceter_viewer.player.backend import PlayerBackend, PlayerState, check_rate
 from faceter_viewer.player.capability import Capabilities
 from faceter_viewer.player.clock import PlaybackClock
-from faceter_viewer.player.vlc_frames import Frame, FrameSink, VideoCallbacks
-from faceter_viewer.player.vlc_tracks import TrackReader
+from faceter_viewer.player.vlc_reactions import DEFAULT_FPS, VlcReactions
 from faceter_viewer.player.vlc_runtime import (
     VlcRuntime,
     load_runtime_async,
     loaded_runtime,
-    release_in_background,
 )
+from faceter_viewer.player.vlc_session import VlcSession
+from faceter_viewer.player.vlc_tracks import TrackReader
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FPS = 25.0
 WATCHDOG_MS = 250
-STALLED_AFTER = 1.0  # seconds without a picture while playing -> BUFFERING
-STEP_TIMEOUT = 0.6  # seconds for next_frame()'s picture before stepping another way
 
 
-@dataclass
-class _Session:
-    """One opened stream: its libvlc player and everything bound to it."""
-
-    serial: int
-    player: Any
-    media: Any
-    sink: FrameSink
-    callbacks: VideoCallbacks
-    seek_on_ready: float | None = None  # open-at-offset: seek once libvlc first buffered
-    ready_to_seek: bool = False
-    first_frame: bool = False
-    last_frame_at: float = 0.0
-    size_serial: int = -1
-    landing_pause: bool = False  # playing only until a paused seek lands, then pause again
-    stepped: bool = False  # next_frame() was used: libvlc cannot simply resume any more
-    step_requested_at: float | None = None  # a next_frame() whose picture has not come yet
-    libvlc_time_ms: float | None = None
-    release_thread: threading.Thread | None = field(default=None, repr=False)
-
-
-class VlcBackend(PlayerBackend):
+class VlcBackend(VlcReactions, PlayerBackend):
     _sink_notified = Signal()  # from libvlc threads
     _runtime_loaded = Signal(int, object, object)  # (open serial, runtime, capabilities)
 
@@ -96,7 +70,7 @@ class VlcBackend(PlayerBackend):
         self._open_timeout = open_timeout
         self._sink_notified.connect(self._on_sink_notified, Qt.ConnectionType.QueuedConnection)
         self._runtime_loaded.connect(self._on_runtime_loaded, Qt.ConnectionType.QueuedConnection)
-        self._session: _Session | None = None
+        self._session: VlcSession | None = None
         self._serial = 0
         self._state = PlayerState.IDLE
         self._url: str | None = None
@@ -152,7 +126,9 @@ class VlcBackend(PlayerBackend):
         self._discard_session()
         self._serial += 1
         self._start_offset, self._start_paused = start_offset, paused
-        self._skip_repeats_of = skip_repeats_of if skip_repeats_of and not skip_repeats_of.isNull() else None
+        self._skip_repeats_of = (
+            skip_repeats_of if skip_repeats_of and not skip_repeats_of.isNull() else None
+        )
         self._clock.reset(self._landing_estimate(start_offset) if anchor is None else anchor)
         self._clock.set_running(not paused)
         self._open_timer.start(int(self._open_timeout * 1000))
@@ -193,12 +169,16 @@ class VlcBackend(PlayerBackend):
             session.sink.set_paused(False)
             session.landing_pause = False
             self._clock.set_running(True)
-            session.player.set_pause(0)
+            session.set_pause(False)
             self._set_state(PlayerState.PLAYING if session.first_frame else PlayerState.BUFFERING)
 
     def pause(self) -> None:
         session = self._session
-        if session is None or self._state in (PlayerState.IDLE, PlayerState.ENDED, PlayerState.ERROR):
+        if session is None or self._state in (
+            PlayerState.IDLE,
+            PlayerState.ENDED,
+            PlayerState.ERROR,
+        ):
             return
         if not self._clock.running:
             return
@@ -208,7 +188,7 @@ class VlcBackend(PlayerBackend):
             self._shown_media = self._on_frame_grid(self._shown_media)
             self._clock.snap(self._shown_media)
         session.sink.set_paused(True, show_next=not session.first_frame)
-        session.player.set_pause(1)
+        session.set_pause(True)
         self._set_state(PlayerState.PAUSED)
 
     def stop(self) -> None:
@@ -237,7 +217,7 @@ class VlcBackend(PlayerBackend):
                 session.sink.begin_hold(seek_pending=True)
             session.seek_on_ready = target
             self._clock.reset(self._landing_estimate(target))
-        elif not session.player.is_seekable():
+        elif not session.is_seekable():
             log.info("seek ignored: the stream is not seekable (live)")
             return
         elif self._clock.running:
@@ -263,13 +243,13 @@ class VlcBackend(PlayerBackend):
         # after it started) libvlc ignores next_frame(): the watchdog then steps by reopening.
         session.stepped = True
         session.step_requested_at = time.monotonic()
-        session.player.next_frame()
+        session.next_frame()
 
     def set_rate(self, rate: float) -> None:
         self._rate = check_rate(rate)
         self._clock.set_rate(self._rate)
         if self._session is not None:
-            self._session.player.set_rate(self._rate)
+            self._session.set_rate(self._rate)
 
     def rate(self) -> float:
         return self._rate
@@ -325,11 +305,17 @@ class VlcBackend(PlayerBackend):
         sink = self._session.sink if self._session else None
         if sink is None:
             return {"displayed": 0, "delivered": 0, "superseded": 0}
-        return {"displayed": sink.displayed, "delivered": sink.delivered, "superseded": sink.superseded}
+        return {
+            "displayed": sink.displayed,
+            "delivered": sink.delivered,
+            "superseded": sink.superseded,
+        }
 
     # -- starting a stream ----------------------------------------------------------------------
 
-    def _on_runtime_loaded(self, serial: int, runtime: VlcRuntime | None, caps: Capabilities) -> None:
+    def _on_runtime_loaded(
+        self, serial: int, runtime: VlcRuntime | None, caps: Capabilities
+    ) -> None:
         if serial != self._serial or self._session is not None or self._state is PlayerState.IDLE:
             return  # another open() or stop() came meanwhile
         if runtime is None:
@@ -342,18 +328,16 @@ class VlcBackend(PlayerBackend):
         if urlsplit(url).scheme.lower() in ("rtsp", "rtsps") and runtime.capabilities.rtsp is False:
             self._fail(runtime.capabilities.rtsp_message or "RTSP is not supported.")
             return
-        vlc, instance = runtime.vlc, runtime.instance
         if self._tracks is None:
-            self._tracks = TrackReader(vlc)
-        sink = FrameSink(self._make_notify())
-        callbacks = VideoCallbacks(vlc, sink)
-        media = instance.media_new(url)
-        media.add_option(f":network-caching={self._network_caching_ms}")
-        player = instance.media_player_new()
-        callbacks.install(player)
-        callbacks.attach_events(vlc, player)
-        player.set_media(media)
-        session = _Session(self._serial, player, media, sink, callbacks)
+            self._tracks = TrackReader(runtime.vlc)
+        session = VlcSession.create(
+            runtime,
+            self._tracks,
+            url,
+            self._make_notify(),
+            network_caching_ms=self._network_caching_ms,
+        )
+        sink = session.sink
         if self._start_offset > 0:
             session.seek_on_ready = self._start_offset
             sink.begin_hold(seek_pending=True)
@@ -364,16 +348,16 @@ class VlcBackend(PlayerBackend):
             session.landing_pause = True
             sink.set_paused(True, show_next=True)
         if self._rate != 1.0:
-            player.set_rate(self._rate)
+            session.set_rate(self._rate)
         self._session = session
         self._apply_audio()
-        if player.play() != 0:
+        if not session.play():
             self._fail(self._playback_failed_message())
             return
         self._watchdog.start()
         log.debug("opened %s", redact(url))
 
-    def _make_notify(self):  # noqa: ANN202 - a plain callable for libvlc's threads
+    def _make_notify(self):
         signal = self._sink_notified
 
         def notify() -> None:
@@ -386,175 +370,17 @@ class VlcBackend(PlayerBackend):
 
     # -- what libvlc reported (GUI thread) ------------------------------------------------------
 
-    def _on_sink_notified(self) -> None:
-        session = self._session
-        if session is None:
-            return
-        taken = session.sink.take()
-        for kind, value in taken.events:
-            if self._session is not session:
-                return  # an event ended the session (error)
-            self._on_libvlc_event(session, kind, value)
-        if self._session is not session:
-            return
-        if taken.buffering is not None:
-            self.buffering_changed.emit(taken.buffering)
-        if taken.time_ms is not None:
-            self._on_libvlc_time(session, *taken.time_ms)
-        if taken.frame is not None:
-            self._on_frame(session, taken.frame)
-
-    def _on_libvlc_event(self, session: _Session, kind: str, value: float) -> None:
-        if kind == "held" and not session.ready_to_seek:
-            # libvlc displayed its first picture (held back by the sink): its start-up is over,
-            # a seek now is precise and whatever buffering follows is the seek's own.
-            session.ready_to_seek = True
-            if session.seek_on_ready is not None:
-                target, session.seek_on_ready = session.seek_on_ready, None
-                if session.player.is_seekable():
-                    session.player.set_time(int(round(target * 1000)))
-                    session.sink.seek_issued()
-                else:  # live: there is nothing to seek in; show it from where it is
-                    session.sink.release_hold()
-                    self._clock.reset(0.0)
-        elif kind == "es_added":
-            self._refresh_audio(session)
-        elif kind == "playing":
-            self._refresh_audio(session)
-            self._apply_audio()
-            if self._state is PlayerState.OPENING:
-                self._set_state(PlayerState.PLAYING if session.first_frame else PlayerState.BUFFERING)
-        elif kind == "length":
-            self._set_duration(value / 1000.0)
-        elif kind == "ended":
-            self._clock.set_running(False)
-            self._watchdog.stop()
-            self._set_state(PlayerState.ENDED)
-        elif kind == "error":
-            self._fail(self._playback_failed_message())
-        elif kind == "stopped" and self._state not in (PlayerState.ENDED, PlayerState.ERROR):
-            # libvlc stopped by itself (we never stop a live session's player): the stream ended.
-            self._clock.set_running(False)
-            self._set_state(PlayerState.ENDED)
-
-    def _on_libvlc_time(self, session: _Session, time_ms: float, reported_at: float) -> None:
-        if time_ms == session.libvlc_time_ms:
-            return
-        session.libvlc_time_ms = time_ms
-        if self._clock.observe_libvlc_time(time_ms / 1000.0, reported_at):
-            log.debug("position corrected to libvlc's %.3f s", time_ms / 1000.0)
-        self.position_changed.emit(self.position())
-
-    def _on_frame(self, session: _Session, frame: Frame) -> None:
-        image = frame.image
-        if session.size_serial != session.sink.format_serial or not session.sink.has_visible_size():
-            self._refresh_video_size(session)
-        size = self._video_size
-        if size.isValid() and image.size() != size:
-            # Decoded before the real size was known: libvlc stretched it (see vlc_frames).
-            image = image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        landed = self._clock.holding
-        if landed:
-            self._clock.landed(frame.shown_at, frame.skipped)
-            if session.landing_pause:
-                session.landing_pause = False
-                session.player.set_pause(1)
-        elif not self._clock.running:
-            # A new picture while paused: libvlc showed one more after pause() (or one was on
-            # its way to us), or next_frame() stepped. That is where it stands now.
-            self._clock.snap(self._shown_media + (1 + frame.skipped) / self._fps)
-            session.step_requested_at = None
-        else:
-            self._clock.frame_shown(frame.shown_at)
-        self._shown_media = self._clock.position(frame.shown_at)
-        if not self._clock.running:
-            self._shown_media = self._on_frame_grid(self._shown_media)
-            self._clock.snap(self._shown_media)
-        session.last_frame_at = time.monotonic()
-        self._last_image = image
-        first = not session.first_frame
-        session.first_frame = session.ready_to_seek = True
-        if self._clock.running and self._state in (PlayerState.OPENING, PlayerState.BUFFERING):
-            self._set_state(PlayerState.PLAYING)
-        self.frame_ready.emit(image)
-        if first:
-            self._open_timer.stop()
-            if self._announce_first_frame:
-                self._announce_first_frame = False
-                self.first_frame_shown.emit(time.monotonic() - self._opened_at)
-        if landed:
-            self.position_changed.emit(self._clock.position())
-
     # -- helpers --------------------------------------------------------------------------------
 
-    def _seek_session(self, session: _Session, target: float) -> None:
+    def _seek_session(self, session: VlcSession, target: float) -> None:
         session.sink.begin_hold()
         self._clock.hold(self._landing_estimate(target))
-        session.player.set_time(int(round(target * 1000)))
-
-    def _landing_estimate(self, target: float) -> float:
-        """Media time of the frame a seek to `target` lands on: the first frame at or after it.
-        Frames carry no timestamps through libvlc's video callbacks, so this assumes what HLS
-        (and the Faceter archive) gives: a constant frame rate with a frame at time 0."""
-        return math.ceil(target * self._fps - 1e-6) / self._fps
-
-    def _on_frame_grid(self, seconds: float) -> float:
-        return round(seconds * self._fps) / self._fps
-
-    def _refresh_video_size(self, session: _Session) -> None:
-        serial = session.sink.format_serial
-        size = self._query_video_size(session)
-        if size is None:
-            return  # asked again with the next picture
-        width, height = size
-        session.sink.set_visible_size(width, height)
-        session.size_serial = serial
-        if QSize(width, height) != self._video_size:
-            self._video_size = QSize(width, height)
-            self.video_size_changed.emit(QSize(self._video_size))
-
-    def _query_video_size(self, session: _Session) -> tuple[int, int] | None:
-        """The real picture size (not the padded one of the format callback) and the frame
-        rate: from the media's video track, else video_get_size (see vlc_tracks.py)."""
-        info = self._tracks.video(session.media) if self._tracks else None
-        if info is not None:
-            if 1.0 <= info.fps <= 240.0:
-                self._fps = info.fps
-                self._clock.set_frame_rate(info.fps)
-            return info.width, info.height
-        try:
-            width, height = session.player.video_get_size(0)
-        except Exception:  # python-vlc raises VLCException when there is no video output yet
-            return None
-        return (width, height) if width > 0 and height > 0 else None
-
-    def _refresh_audio(self, session: _Session) -> None:
-        # The count includes the "Disable" pseudo-track when there is any audio track at all.
-        self._set_has_audio(session.player.audio_get_track_count() > 0)
+        session.seek(target)
 
     def _apply_audio(self) -> None:
         # libvlc forgets mute/volume set before its audio output exists: re-applied on Playing.
         if self._session is not None:
-            self._session.player.audio_set_mute(self._muted)
-            self._session.player.audio_set_volume(self._volume)
-
-    def _on_open_timer_timeout(self) -> None:
-        if self._session is not None and not self._session.first_frame:
-            self._fail(f"No video arrived within {self._open_timeout:.0f} s {self._where()}.")
-
-    def _on_watchdog_timeout(self) -> None:
-        session = self._session
-        if session is not None and session.step_requested_at is not None:
-            if time.monotonic() - session.step_requested_at > STEP_TIMEOUT:
-                log.info("libvlc ignored next_frame(); stepping by reopening")
-                interval = 1.0 / self._fps
-                self._begin(self._shown_media + interval / 2, paused=True, anchor=self._shown_media + interval)
-            return
-        if session is None or not session.first_frame or not self._clock.running:
-            return
-        stalled = time.monotonic() - session.last_frame_at > max(STALLED_AFTER, self._clock.stall_after())
-        if stalled and self._state is PlayerState.PLAYING:
-            self._set_state(PlayerState.BUFFERING)
+            self._session.apply_audio(self._muted, self._volume)
 
     def _fail(self, message: str) -> None:
         log.warning("playback failed: %s", message)
@@ -565,7 +391,9 @@ class VlcBackend(PlayerBackend):
         self.error_occurred.emit(message)
 
     def _playback_failed_message(self) -> str:
-        return f"The video stream could not be played {self._where()}. Check the connection and retry."
+        return (
+            f"The video stream could not be played {self._where()}. Check the connection and retry."
+        )
 
     def _where(self) -> str:
         parts = urlsplit(self._url or "")
@@ -580,17 +408,8 @@ class VlcBackend(PlayerBackend):
         self._watchdog.stop()
         if session is None:
             return
-        session.sink.close()
-
-        def release() -> None:
-            session.player.stop()
-            session.player.release()
-            session.media.release()
-            # `session` (and so its ctypes callbacks) stays referenced until libvlc is done.
-
-        session.release_thread = release_in_background(release)
         self._release_threads = [t for t in self._release_threads if t.is_alive()]
-        self._release_threads.append(session.release_thread)
+        self._release_threads.append(session.release())
 
     def _set_state(self, state: PlayerState) -> None:
         if state is not self._state:

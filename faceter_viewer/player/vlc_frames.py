@@ -58,7 +58,9 @@ FORMAT_CB = ctypes.CFUNCTYPE(
 )
 CLEANUP_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 LOCK_CB = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
-UNLOCK_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
+UNLOCK_CB = ctypes.CFUNCTYPE(
+    None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
+)
 DISPLAY_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 CHROMA = b"RV32"  # 32-bit BGRX in memory on little-endian = QImage.Format_RGB32
@@ -278,7 +280,10 @@ class FrameSink:
         if target is not None and target != (width, height):
             # libvlc stretched the picture into the size it proposed: undo that.
             image = image.scaled(
-                target[0], target[1], Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+                target[0],
+                target[1],
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
             )
         else:
             image = image.copy()
@@ -388,7 +393,7 @@ class VideoCallbacks:
     # ctypes calls these on libvlc threads. An exception here would only be printed by ctypes,
     # so each one is caught and logged.
 
-    def _on_format(self, _opaque, chroma, width, height, pitches, lines) -> int:  # noqa: ANN001
+    def _on_format(self, _opaque, chroma, width, height, pitches, lines) -> int:
         try:
             ctypes.memmove(chroma, CHROMA, 4)
             width[0], height[0], pitches[0], lines[0] = self._sink.on_format(width[0], height[0])
@@ -397,17 +402,16 @@ class VideoCallbacks:
             log.exception("video format callback failed")
             return 0  # tells libvlc to give up on video
 
-    def _on_cleanup(self, _opaque) -> None:  # noqa: ANN001
+    def _on_cleanup(self, _opaque) -> None:
         pass  # the buffer stays until the next format or the sink goes away
 
-    def _on_lock(self, _opaque, planes) -> None:  # noqa: ANN001
+    def _on_lock(self, _opaque, planes) -> None:
         planes[0] = self._sink.on_lock()
-        return None
 
-    def _on_unlock(self, _opaque, _picture, _planes) -> None:  # noqa: ANN001
+    def _on_unlock(self, _opaque, _picture, _planes) -> None:
         pass
 
-    def _on_display(self, _opaque, _picture) -> None:  # noqa: ANN001
+    def _on_display(self, _opaque, _picture) -> None:
         try:
             self._sink.on_display()
         except Exception:

@@ -150,7 +150,9 @@ def _load() -> tuple[VlcRuntime | None, Capabilities]:
 _releases: set[threading.Thread] = set()
 
 
-def release_in_background(release: Callable[[], None], name: str = "libvlc-release") -> threading.Thread:
+def release_in_background(
+    release: Callable[[], None], name: str = "libvlc-release"
+) -> threading.Thread:
     """Run `release` (stop + release of a player) on its own thread and remember it."""
 
     def run() -> None:

@@ -77,7 +77,9 @@ class TrackReader:
                     continue
                 video = ctypes.cast(track.details, ctypes.POINTER(_VideoTrack)).contents
                 if video.width and video.height:
-                    fps = video.frame_rate_num / video.frame_rate_den if video.frame_rate_den else 0.0
+                    fps = (
+                        video.frame_rate_num / video.frame_rate_den if video.frame_rate_den else 0.0
+                    )
                     return VideoTrackInfo(video.width, video.height, fps)
             return None
         finally:

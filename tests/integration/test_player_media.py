@@ -2,17 +2,19 @@
 
 Every frame carries the machine-readable timecode of the demo cameras
 (faceter_viewer/demo/media/timecode.py) with the frame's MEDIA time in milliseconds, so a test
-can decode from a painted picture exactly which frame it is. Other player test modules import
-the fixtures from here (`from tests.integration.test_player_media import ...`).
+can decode from a painted picture exactly which frame it is. Other player test modules use the
+fixtures by binding them at module level (`hls_source = test_player_media.hls_source`).
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import http.server
+import shutil
 import subprocess
+import tempfile
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +23,11 @@ import pytest
 from PySide6.QtGui import QImage
 
 from faceter_viewer.demo.media.graph import ffmpeg_exe, font_file, quote
-from faceter_viewer.demo.media.timecode import TimecodeError, decode_epoch_ms, timecode_drawboxes
+from faceter_viewer.demo.media.timecode import (
+    TimecodeError,
+    decode_epoch_ms,
+    timecode_drawboxes,
+)
 
 FPS = 25
 WIDTH, HEIGHT = 640, 360
@@ -47,12 +53,37 @@ def make_hls(folder: Path, *, seconds: int = SECONDS, audio: bool = True) -> Pat
     if font_file():
         text += f":fontfile={quote(font_file() or '')}"
     video_filter = ",".join([*timecode_drawboxes(media_ms, WIDTH, HEIGHT), text])
-    args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}:d={seconds}"]
+    args = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}:d={seconds}",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=f=440:d={seconds}"]
-    args += ["-vf", video_filter, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-             "-g", str(FPS), "-keyint_min", str(FPS), "-sc_threshold", "0", "-bf", "0"]
+    args += [
+        "-vf",
+        video_filter,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        str(FPS),
+        "-keyint_min",
+        str(FPS),
+        "-sc_threshold",
+        "0",
+        "-bf",
+        "0",
+    ]
     if audio:
         args += ["-c:a", "aac", "-b:a", "64k", "-ac", "1", "-shortest"]
     args += ["-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "vod",
@@ -62,7 +93,7 @@ def make_hls(folder: Path, *, seconds: int = SECONDS, audio: bool = True) -> Pat
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def handle(self) -> None:
@@ -102,20 +133,37 @@ def image_timecode_ms(image: QImage) -> int:
     rgb = image.convertToFormat(QImage.Format.Format_RGB888)
     stride = rgb.bytesPerLine()
     raw = np.frombuffer(rgb.constBits(), dtype=np.uint8, count=stride * rgb.height())
-    pixels = raw.reshape(rgb.height(), stride)[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3)
+    pixels = raw.reshape(rgb.height(), stride)[:, : rgb.width() * 3].reshape(
+        rgb.height(), rgb.width(), 3
+    )
     return decode_epoch_ms(pixels)
 
 
-@pytest.fixture(scope="session")
-def hls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
-    root = tmp_path_factory.mktemp("player-hls")
+@functools.cache
+def shared_hls_server() -> StaticServer:
+    """One set of test media and one server per test process, whichever module asks first
+    (the fixtures below are re-exported by other modules, which makes pytest create them once
+    per module; this keeps ffmpeg from running again for each)."""
+    root = Path(tempfile.mkdtemp(prefix="player-hls-"))
     make_hls(root / "av", audio=True)
     make_hls(root / "video-only", seconds=10, audio=False)
     (root / "broken").mkdir()
-    (root / "broken" / "index.m3u8").write_text("#EXTM3U\n#EXTINF:2.0,\nmissing.ts\n#EXT-X-ENDLIST\n")
+    (root / "broken" / "index.m3u8").write_text(
+        "#EXTM3U\n#EXTINF:2.0,\nmissing.ts\n#EXT-X-ENDLIST\n"
+    )
     server = serve_directory(root)
-    yield server
-    server.close()
+
+    def cleanup() -> None:
+        server.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+    atexit.register(cleanup)
+    return server
+
+
+@pytest.fixture(scope="session")
+def hls_server() -> StaticServer:
+    return shared_hls_server()
 
 
 @pytest.fixture(scope="session")
@@ -125,10 +173,14 @@ def hls_source(hls_server: StaticServer) -> HlsSource:
 
 @pytest.fixture(scope="session")
 def hls_video_only(hls_server: StaticServer) -> HlsSource:
-    return HlsSource(f"{hls_server.origin}/video-only/index.m3u8", 10, FPS, WIDTH, HEIGHT, audio=False)
+    return HlsSource(
+        f"{hls_server.origin}/video-only/index.m3u8", 10, FPS, WIDTH, HEIGHT, audio=False
+    )
 
 
-def test_generated_hls_carries_the_media_time_in_every_frame(hls_source: HlsSource, tmp_path: Path) -> None:
+def test_generated_hls_carries_the_media_time_in_every_frame(
+    hls_source: HlsSource, tmp_path: Path
+) -> None:
     """The fixture itself: ffmpeg decodes the served playlist at 7.5 s to the 7.52 s frame."""
     frame = tmp_path / "frame.png"
     subprocess.run(

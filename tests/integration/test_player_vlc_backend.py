@@ -6,6 +6,7 @@ Which frame is on screen is read from the timecode burnt into every test frame (
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import subprocess
 import time
@@ -20,16 +21,15 @@ from faceter_viewer.demo.media.graph import ffmpeg_exe
 from faceter_viewer.demo.media.timecode import TimecodeError, decode_epoch_ms
 from faceter_viewer.player import vlc_frames
 from faceter_viewer.player.backend import PlayerState
-from faceter_viewer.player.vlc_backend import VlcBackend
 from faceter_viewer.player.video_widget import VideoWidget
+from faceter_viewer.player.vlc_backend import VlcBackend
 from faceter_viewer.player.vlc_runtime import wait_for_releases
-from tests.integration.test_player_media import (  # noqa: F401 - fixtures
-    HlsSource,
-    hls_server,
-    hls_source,
-    hls_video_only,
-    image_timecode_ms,
-)
+from tests.integration import test_player_media
+from tests.integration.test_player_media import HlsSource, image_timecode_ms
+
+hls_server = test_player_media.hls_server  # the shared fixture, usable here
+hls_source = test_player_media.hls_source  # the shared fixture, usable here
+hls_video_only = test_player_media.hls_video_only  # the shared fixture, usable here
 
 pytestmark = pytest.mark.slow
 FRAME_MS = 40
@@ -122,11 +122,17 @@ def ffmpeg_frame(url: str, media_ms: int) -> np.ndarray:
 def rgb_array(image: QImage) -> np.ndarray:
     rgb = image.convertToFormat(QImage.Format.Format_RGB888)
     raw = np.frombuffer(rgb.constBits(), dtype=np.uint8, count=rgb.bytesPerLine() * rgb.height())
-    return raw.reshape(rgb.height(), rgb.bytesPerLine())[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3)
+    return raw.reshape(rgb.height(), rgb.bytesPerLine())[:, : rgb.width() * 3].reshape(
+        rgb.height(), rgb.width(), 3
+    )
 
 
 def test_frames_are_the_whole_picture_not_stretched_or_cropped(
-    qtbot: QtBot, backend: VlcBackend, widget: VideoWidget, hls_source: HlsSource, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    backend: VlcBackend,
+    widget: VideoWidget,
+    hls_source: HlsSource,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """libvlc's format callback proposes 640x386 for 640x360 and SCALES the picture into the
     buffer; the backend must hand over the picture as ffmpeg decodes it."""
@@ -140,7 +146,9 @@ def test_frames_are_the_whole_picture_not_stretched_or_cropped(
         shown = backend.snapshot()
         reference = ffmpeg_frame(hls_source.url, image_timecode_ms(shown))
         differences.append(np.abs(rgb_array(shown).astype(int) - reference.astype(int)).mean())
-    print(f"\nmean pixel difference to ffmpeg: first open {differences[0]:.2f}, second {differences[1]:.2f}")
+    print(
+        f"\nmean pixel difference to ffmpeg: first open {differences[0]:.2f}, second {differences[1]:.2f}"
+    )
     assert differences[0] < 4 and differences[1] < 2  # stretched by 386/360 it is ~13
 
 
@@ -151,7 +159,9 @@ def test_frames_follow_the_wall_clock_and_position_follows_the_frames(
     backend.open(hls_source.url)
     wait_playing(qtbot, backend, widget)
     start = time.monotonic()
-    qtbot.waitUntil(lambda: time.monotonic() - start > 4.0 and len(log.since(start)) > 80, timeout=15000)
+    qtbot.waitUntil(
+        lambda: time.monotonic() - start > 4.0 and len(log.since(start)) > 80, timeout=15000
+    )
 
     rows = log.since(start + 0.5)
     (t0, ms0, _), (t1, ms1, _) = rows[0], rows[-1]
@@ -188,12 +198,16 @@ def test_seek_while_playing_lands_on_the_target(
     for target in (30.0, 7.5, 21.3):
         sought = time.monotonic()
         backend.seek(target)
-        assert backend.position() == pytest.approx(target, abs=0.041)  # the cursor goes there at once
-        qtbot.waitUntil(lambda: len(log.since(sought)) >= 3, timeout=10000)
+        assert backend.position() == pytest.approx(
+            target, abs=0.041
+        )  # the cursor goes there at once
+        qtbot.waitUntil(lambda sought=sought: len(log.since(sought)) >= 3, timeout=10000)
         landed = log.since(sought)
         assert abs(landed[0][1] - target * 1000) <= FRAME_MS + 20, (target, landed[:3])
-        assert all(b[1] > a[1] for a, b in zip(landed, landed[1:], strict=False))  # then plays on
-        print(f"\nseek to {target}: first frame {landed[0][1]} ms after {(landed[0][0] - sought) * 1000:.0f} ms")
+        assert all(b[1] > a[1] for a, b in itertools.pairwise(landed))  # then plays on
+        print(
+            f"\nseek to {target}: first frame {landed[0][1]} ms after {(landed[0][0] - sought) * 1000:.0f} ms"
+        )
 
 
 def test_pause_stops_frames_and_position_and_play_resumes(
@@ -215,7 +229,10 @@ def test_pause_stops_frames_and_position_and_play_resumes(
         pass
     assert widget.painted_frames == painted
     assert backend.position() == paused_at
-    assert abs(painted_ms(widget) - paused_at * 1000) <= FRAME_MS + 1, (painted_ms(widget), paused_at)
+    assert abs(painted_ms(widget) - paused_at * 1000) <= FRAME_MS + 1, (
+        painted_ms(widget),
+        paused_at,
+    )
 
     on_screen = painted_ms(widget)
     resumed = time.monotonic()
@@ -245,7 +262,7 @@ def test_frame_step_and_seek_while_paused(
         shown.append(painted_ms(widget))
         assert backend.state() is PlayerState.PAUSED
         assert abs(backend.position() * 1000 - shown[-1]) <= FRAME_MS + 1
-    steps = [b - a for a, b in zip(shown, shown[1:], strict=False)]
+    steps = [b - a for a, b in itertools.pairwise(shown)]
     print(f"\nframe steps (ms): {steps}")
     assert steps == [FRAME_MS] * 5
 
@@ -291,7 +308,9 @@ def settle(qtbot: QtBot, log: TimecodeLog, quiet: float = 0.3) -> None:
     """Wait until no frame has come for `quiet` seconds (libvlc shows a frame or two after
     pause(); the screen must end on the one it paused on)."""
     started = time.monotonic()
-    qtbot.waitUntil(lambda: time.monotonic() - max([started] + [r[0] for r in log.rows]) > quiet, timeout=5000)
+    qtbot.waitUntil(
+        lambda: time.monotonic() - max([started] + [r[0] for r in log.rows]) > quiet, timeout=5000
+    )
 
 
 def test_rate_two_plays_twice_as_fast_and_position_keeps_up(
@@ -308,7 +327,9 @@ def test_rate_two_plays_twice_as_fast_and_position_keeps_up(
     speed = (rows[-1][1] - rows[0][1]) / 1000 / (rows[-1][0] - rows[0][0])
     errors = sorted(abs(position * 1000 - ms) for _, ms, position in rows)
     p95 = errors[int(len(errors) * 0.95)]
-    print(f"\nrate 2: media speed {speed:.2f}x, position error p95 {p95:.0f} ms, max {errors[-1]:.0f} ms")
+    print(
+        f"\nrate 2: media speed {speed:.2f}x, position error p95 {p95:.0f} ms, max {errors[-1]:.0f} ms"
+    )
     assert speed == pytest.approx(2.0, abs=0.2)
     assert p95 < 100
     with pytest.raises(ValueError):
@@ -342,7 +363,9 @@ def test_a_playlist_whose_segments_are_missing_fails_cleanly(
     states: list[PlayerState] = []
     backend.state_changed.connect(states.append)
     backend.open(url)
-    qtbot.waitUntil(lambda: backend.state() in (PlayerState.ERROR, PlayerState.ENDED), timeout=25000)
+    qtbot.waitUntil(
+        lambda: backend.state() in (PlayerState.ERROR, PlayerState.ENDED), timeout=25000
+    )
     assert PlayerState.PLAYING not in states
 
 
