@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
 
     def _on_session_cameras_loaded(self, cameras: list[Camera]) -> None:
         self.statusBar().showMessage(f"{len(cameras)} cameras", 3000)
-        first_load = self.browser.model.rowCount() == 0
+        first_load = not self.browser.model.cameras()
         self.browser.set_cameras(cameras)
         if first_load:
             last = self.settings.value("lastCamera", "", str)
