@@ -67,7 +67,7 @@ class _MessagePanel(QFrame):
 class VideoWidget(QWidget):
     fullscreen_requested = Signal()
     retry_requested = Signal()
-    first_frame_painted = Signal()  # the first frame after each open() reached the screen
+    first_frame_painted = Signal()  # the first frame of each open()ed stream reached the screen
 
     def __init__(self, backend: PlayerBackend | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,7 +78,7 @@ class VideoWidget(QWidget):
         self._image_serial = 0
         self._painted_serial = 0
         self._painted_frames = 0
-        self._awaiting_first_paint = True
+        self._first_frame_serial: int | None = None  # a stream's first frame, to announce
         self._buffering = False
         self._buffering_percent: float | None = None
         self._spinner_angle = 0
@@ -101,12 +101,14 @@ class VideoWidget(QWidget):
             old.state_changed.disconnect(self._on_backend_state_changed)
             old.buffering_changed.disconnect(self._on_backend_buffering_changed)
             old.error_occurred.disconnect(self._on_backend_error_occurred)
+            old.first_frame_shown.disconnect(self._on_backend_first_frame_shown)
         self._backend = backend
         if backend is not None:
             backend.frame_ready.connect(self._on_backend_frame_ready)
             backend.state_changed.connect(self._on_backend_state_changed)
             backend.buffering_changed.connect(self._on_backend_buffering_changed)
             backend.error_occurred.connect(self._on_backend_error_occurred)
+            backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
             self._on_backend_state_changed(backend.state())
 
     # -- what to show ---------------------------------------------------------------------------
@@ -162,9 +164,14 @@ class VideoWidget(QWidget):
     def _on_backend_frame_ready(self, image: QImage) -> None:
         self.set_frame(image)
 
+    def _on_backend_first_frame_shown(self, _seconds: float) -> None:
+        # Emitted right after the frame_ready of a stream's first frame: the image just set.
+        # (A frame of the previous stream may still be painted after open(): not this one.)
+        self._first_frame_serial = self._image_serial
+        self.update()
+
     def _on_backend_state_changed(self, state: PlayerState) -> None:
         if state is PlayerState.OPENING:
-            self._awaiting_first_paint = True
             self.hide_message()
         self.set_buffering(state in _BUSY_STATES, self._buffering_percent)
 
@@ -192,9 +199,10 @@ class VideoWidget(QWidget):
             if self._painted_serial != self._image_serial:
                 self._painted_serial = self._image_serial
                 self._painted_frames += 1
-                if self._awaiting_first_paint:
-                    self._awaiting_first_paint = False
-                    self.first_frame_painted.emit()
+            first = self._first_frame_serial
+            if first is not None and self._painted_serial >= first:
+                self._first_frame_serial = None
+                self.first_frame_painted.emit()
         if self._buffering:
             self._paint_spinner(painter)
         painter.end()

@@ -69,8 +69,6 @@ def test_frames_are_painted_aspect_fit_with_black_bars(
 def test_each_frame_is_counted_once_however_often_it_is_painted(
     qtbot: QtBot, backend: SignalOnlyBackend, widget: VideoWidget
 ) -> None:
-    first_paints: list[bool] = []
-    widget.first_frame_painted.connect(lambda: first_paints.append(True))
     backend.frame_ready.emit(solid(64, 36))
     qtbot.waitUntil(lambda: widget.painted_frames == 1)
     widget.repaint()
@@ -78,10 +76,24 @@ def test_each_frame_is_counted_once_however_often_it_is_painted(
     assert widget.painted_frames == 1
     backend.frame_ready.emit(solid(64, 36, 0x00FF00))
     qtbot.waitUntil(lambda: widget.painted_frames == 2)
-    assert first_paints == [True]
-    backend.go(PlayerState.OPENING)  # a new stream: its first frame is announced again
-    backend.frame_ready.emit(solid(64, 36))
-    qtbot.waitUntil(lambda: len(first_paints) == 2)
+
+
+def test_first_frame_painted_is_the_new_streams_not_a_late_old_one(
+    qtbot: QtBot, backend: SignalOnlyBackend, widget: VideoWidget
+) -> None:
+    firsts: list[int] = []
+    widget.first_frame_painted.connect(lambda: firsts.append(widget.current_image().pixel(1, 1)))
+    backend.frame_ready.emit(solid(64, 36, 0x111111))  # the old stream's last frame...
+    backend.go(PlayerState.OPENING)  # ... is painted after open(): not announced
+    qtbot.waitUntil(lambda: widget.painted_frames == 1)
+    backend.go(PlayerState.OPENING)  # opened again before anything came
+    backend.frame_ready.emit(solid(64, 36, 0x222222))
+    backend.first_frame_shown.emit(0.2)
+    qtbot.waitUntil(lambda: len(firsts) == 1)
+    assert firsts[0] & 0xFFFFFF == 0x222222
+    backend.frame_ready.emit(solid(64, 36, 0x333333))
+    qtbot.waitUntil(lambda: widget.painted_frames == 3)
+    assert len(firsts) == 1
 
 
 def test_buffering_indicator_follows_the_state(
