@@ -407,3 +407,25 @@ def test_stop_keeps_the_last_picture_and_goes_idle(
     with qtbot.assertNotEmitted(backend.frame_ready, wait=500):
         pass
     assert wait_for_releases(10.0)
+
+
+def test_four_backends_play_side_by_side_like_a_grid(qtbot: QtBot, hls_source: HlsSource) -> None:
+    """Tiles of a multi-camera grid: one backend each, one shared libvlc instance; every tile
+    gets its own stream's frames and a position that follows them."""
+    offsets = [0.0, 8.0, 16.0, 24.0]
+    backends = [VlcBackend() for _ in offsets]
+    logs = [TimecodeLog(backend) for backend in backends]
+    try:
+        for backend, offset in zip(backends, offsets, strict=True):
+            backend.open(hls_source.url, start_offset=offset, muted=True)
+        qtbot.waitUntil(lambda: all(len(log.rows) >= 50 for log in logs), timeout=20000)
+        for log, offset in zip(logs, offsets, strict=True):
+            shown = [ms for _, ms, _ in log.rows]
+            assert offset * 1000 <= shown[0] <= offset * 1000 + 2 * FRAME_MS
+            assert shown == sorted(shown) and shown[-1] - shown[0] >= 49 * FRAME_MS
+            errors = sorted(abs(position * 1000 - ms) for _, ms, position in log.rows[10:])
+            assert errors[len(errors) // 2] < FRAME_MS + 5
+    finally:
+        for backend in backends:
+            backend.close()
+        assert wait_for_releases(10.0)
