@@ -34,6 +34,7 @@ _LIBVLC_LAGS_BY_AT_MOST = 1.3
 # libvlc's time after a landing (open, seek) is not trusted for this many wall seconds.
 LANDING_GRACE = 3.0
 REFINE_FRAMES = 12  # frames after an anchor used to refine its wall time
+STALL_SAMPLES = 3  # libvlc time changes that correct the position after a stall
 
 
 class PlaybackClock:
@@ -49,6 +50,8 @@ class PlaybackClock:
         self._disagreements = 0  # consecutive libvlc times outside the plausible window
         self._trust_libvlc_from = 0.0  # wall time
         self._refining = False
+        self._resumed_after_stall = False  # correct by libvlc's next few time changes
+        self._stall_errors: list[float] = []
         self._refine_index = 0  # which frame after the anchor the last one shown was
         self._refine_last = 0.0  # wall time of that frame
         self._refine_implied: list[float] = []  # anchor wall times the frames imply
@@ -63,6 +66,7 @@ class PlaybackClock:
         self._last_frame_wall = None
         self._disagreements = 0
         self._refining = False
+        self._resumed_after_stall = False
 
     def hold(self, target: float) -> None:
         """A seek was issued: the position is the target, standing still until it lands."""
@@ -89,11 +93,13 @@ class PlaybackClock:
         if not self._running:
             return
         if last is not None and wall - last > self.stall_after():
-            # Frames stopped and came back: the player's clock stopped with them, so this frame
-            # is the one after the last we saw.
+            # Frames stopped and came back. Best guess: this is the frame after the last one we
+            # saw; but libvlc may have skipped some (seen: 0.8 s after a 1.4 s stall), so its
+            # next few time changes correct that (observe_libvlc_time).
             self._anchor_media = self._estimate(last) + self._frame_interval * self._rate
             self._anchor_wall = wall
             self._start_refining(wall)
+            self._resumed_after_stall, self._stall_errors = True, []
             return
         if self._refining:
             self._refine(wall)
@@ -156,6 +162,16 @@ class PlaybackClock:
             self._disagreements = 0
             return False
         error = media_seconds - self._estimate(wall)
+        if self._resumed_after_stall:
+            # libvlc's values lag the picture by 0..0.5 s (they change when its 250 ms
+            # statistics tick sees a new second) and rarely lead it by more than 0.06 s: the
+            # largest of a few is the closest.
+            self._stall_errors.append(error)
+            if len(self._stall_errors) < STALL_SAMPLES:
+                return False
+            self._resumed_after_stall = False
+            self._anchor_media += max(self._stall_errors)
+            return True
         scale = max(1.0, self._rate)
         if -_LIBVLC_LAGS_BY_AT_MOST * scale <= error <= _LIBVLC_LEADS_BY_AT_MOST * scale:
             self._disagreements = 0

@@ -13,10 +13,11 @@ The sink also decides which pictures are worth showing (measured with libvlc 3.0
 - after a seek libvlc may still show a picture or two from before it; pictures are held back
   until libvlc reports its buffer refilled (Buffering < 100 then 100) after the seek: the next
   picture is the landing one (`Frame.landing`), at the seek target to within a frame;
-- while paused libvlc re-displays the still picture ~13 times a second, identical bytes; and
-  right after pause() it still shows a frame or two. While paused a picture is therefore shown
-  only if it is a seek's landing, or (after a plain pause) if its bytes differ from the last
-  one shown (compared by CRC-32: ~0.2 ms at 640x360), so the screen ends on libvlc's real paused frame.
+- when no new picture comes - paused, or starved by the network - libvlc 3 displays the last
+  one again ~13 times a second. A picture whose bytes equal the last one handed over is
+  therefore dropped (memcmp), so painted frames are real frames and a stall is visible as one.
+  Right after pause() libvlc still shows a frame or two: while paused, a picture is shown if
+  it is new (the screen ends on libvlc's real paused frame) or a seek's landing.
 
 libvlc's video format callback proposes a size that is NOT the picture's (640x386 for
 640x360, 1920x1090 for 1920x1080: the coded size plus a few rows), and libvlc 3 SCALES the
@@ -32,14 +33,15 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
@@ -65,7 +67,13 @@ DISPLAY_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 CHROMA = b"RV32"  # 32-bit BGRX in memory on little-endian = QImage.Format_RGB32
 ALIGN = 32  # libvlc wants planes and pitches aligned on 32 bytes
-HOLD_TIMEOUT = 1.5  # seconds: show pictures again even if a seek never reported landing
+# Seconds after which a seek that never reported landing shows pictures anyway. Long: while the
+# network stalls libvlc re-displays the picture from before the seek, which must not pass.
+HOLD_TIMEOUT = 8.0
+
+_memcmp = (ctypes.cdll.msvcrt if sys.platform == "win32" else ctypes.CDLL(None)).memcmp
+_memcmp.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+_memcmp.restype = ctypes.c_int
 
 # libvlc's proposed buffer size -> the real picture size, learnt by any sink of this process.
 SIZE_HINTS: dict[tuple[int, int], tuple[int, int]] = {}
@@ -125,9 +133,7 @@ class FrameSink:
         # Which pictures to show.
         self._paused = False
         self._allowance = 0  # pictures to show while paused whatever they are
-        self._skip_repeats = False  # drop pictures equal to the last one shown
-        self._check_landing = False  # ... even the landing one
-        self._reference: QImage | None = None  # that picture
+        self._check_landing = False  # drop a landing picture equal to the last one shown
         self._last_image: QImage | None = None  # the last picture handed over
         self._holding = False
         self._awaiting_seek = False
@@ -146,6 +152,7 @@ class FrameSink:
         self.displayed = 0  # display callbacks
         self.delivered = 0  # pictures handed to the GUI thread
         self.superseded = 0  # delivered pictures replaced before the GUI took them
+        self.repeats = 0  # libvlc's re-displays of the last picture, dropped
 
     # -- GUI thread -----------------------------------------------------------------------------
 
@@ -164,19 +171,16 @@ class FrameSink:
     def set_paused(self, paused: bool, *, show_next: bool = False) -> None:
         """While paused only some pictures are shown: the next one (`show_next`, when nothing
         was shown yet), a seek's landing, and pictures that differ from the last one shown
-        (libvlc still shows a frame or two after pause(), and one per next_frame()). After
-        resuming, pictures equal to the paused one (re-displays) are skipped too."""
+        (libvlc still shows a frame or two after pause(), and one per next_frame())."""
         with self._lock:
             self._paused = paused
             self._allowance = 1 if show_next else 0
-            self._reference = self._last_image
-            self._skip_repeats = self._reference is not None
 
     def skip_repeats_of(self, image: QImage) -> None:
-        """Show nothing equal to `image` (the picture on screen) until a different one comes,
-        even as a seek's landing: a new player resuming after the paused one."""
+        """`image` is on screen already (a new player resuming after the paused one): a picture
+        equal to it is not shown again, even as a seek's landing."""
         with self._lock:
-            self._reference, self._skip_repeats, self._check_landing = image, True, True
+            self._last_image, self._check_landing = image, True
 
     def begin_hold(self, *, seek_pending: bool = False) -> None:
         """Hide pictures until a seek lands. Call just BEFORE asking libvlc to seek, or with
@@ -268,16 +272,29 @@ class FrameSink:
             elif self._paused and self._allowance > 0:
                 self._allowance -= 1
                 forced = True
-            check_content = self._skip_repeats and (not forced or self._check_landing)
-            if self._paused and not forced and not check_content:
-                return
-            buffer, offset = self._buffer, self._offset
+            reference = None if forced and not self._check_landing else self._last_image
+            address, buffer, offset = self._address, self._buffer, self._offset
             width, height, pitch = self._width, self._height, self._pitch
             target = self._target
-        # Copy outside the lock: libvlc does not reuse the buffer until this call returns.
+            paused = self._paused
+        # Outside the lock: libvlc does not reuse the buffer until this call returns.
+        # libvlc displays the last picture again ~13 times a second when no new one comes
+        # (paused, or starved by the network): that is not a frame. It is dropped, so painted
+        # frames are real ones and the clock and the stall watchdog see the stall.
+        rescale = target is not None and target != (width, height)
+        if (
+            not rescale
+            and reference is not None
+            and raw_equals(address, pitch, width, height, reference)
+        ):
+            self.repeats += 1
+            return
+        if paused and not forced and reference is None:
+            return  # paused before anything was shown: only the allowed picture
         view = memoryview(buffer).cast("B")[offset : offset + pitch * height]
         image = QImage(view, width, height, pitch, QImage.Format.Format_RGB32)
-        if target is not None and target != (width, height):
+        if rescale:
+            assert target is not None
             # libvlc stretched the picture into the size it proposed: undo that.
             image = image.scaled(
                 target[0],
@@ -285,24 +302,21 @@ class FrameSink:
                 Qt.AspectRatioMode.IgnoreAspectRatio,
                 Qt.TransformationMode.SmoothTransformation,
             )
+            if reference is not None and images_equal(image, reference):
+                self.repeats += 1
+                return
         else:
             image = image.copy()
         with self._lock:
-            reference = self._reference
-        repeated = check_content and reference is not None and same_picture(image, reference)
-        with self._lock:
-            if not self._alive or repeated:
-                return  # repeated: the paused picture, displayed again
-            if check_content and not self._paused:
-                self._skip_repeats = self._check_landing = False  # new pictures from here on
-            if self._paused:
-                self._reference, self._skip_repeats = image, True
+            if not self._alive:
+                return
+            self._check_landing = False
             skipped = 0
             if self._frame is not None:
                 self.superseded += 1
                 landing = landing or self._frame.landing
                 skipped = self._frame.skipped + 1
-            self._frame = Frame(image, now, landing, check_content and self._paused, skipped)
+            self._frame = Frame(image, now, landing, paused and not forced, skipped)
             self._last_image = image
             self.delivered += 1
             self._notify_locked()
@@ -350,14 +364,33 @@ class FrameSink:
             self._notify()
 
 
-def same_picture(image: QImage, other: QImage) -> bool:
-    """Same pixels, over the rows both have: a picture may be cropped to the real size in one
-    and not (yet) in the other, whose extra rows are only padding."""
-    if image.width() != other.width() or image.bytesPerLine() != other.bytesPerLine():
+def images_equal(image: QImage, other: QImage) -> bool:
+    address = np.frombuffer(image.constBits(), dtype=np.uint8).ctypes.data
+    return raw_equals(address, image.bytesPerLine(), image.width(), image.height(), other)
+
+
+def raw_equals(address: int, pitch: int, width: int, height: int, image: QImage) -> bool:
+    """Are the RV32 pixels at `address` (rows `pitch` bytes apart) those of `image`?
+
+    memcmp (GIL released by ctypes) stops at the first difference, so a new frame costs next to
+    nothing and a repeat one pass over the picture (~1 ms at 1080p); a CRC of every frame would
+    cost ~2 ms at 1080p whether repeated or not.
+    """
+    if (
+        image.width() != width
+        or image.height() != height
+        or image.format() != QImage.Format.Format_RGB32
+    ):
         return False
-    size = min(image.height(), other.height()) * image.bytesPerLine()
-    # CRC-32 of ~1 MB takes ~0.2 ms (zlib releases the GIL), comparing memoryviews ~4 ms.
-    return zlib.crc32(image.constBits()[:size]) == zlib.crc32(other.constBits()[:size])
+    bits = np.frombuffer(image.constBits(), dtype=np.uint8)  # no copy: the image's own pixels
+    other = bits.ctypes.data
+    line = image.bytesPerLine()
+    if line == pitch:
+        return _memcmp(address, other, pitch * height) == 0
+    row_bytes = width * 4
+    return all(
+        _memcmp(address + row * pitch, other + row * line, row_bytes) == 0 for row in range(height)
+    )
 
 
 class VideoCallbacks:

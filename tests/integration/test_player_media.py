@@ -102,6 +102,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         except (ConnectionResetError, BrokenPipeError):
             pass  # libvlc closes connections mid-segment when it stops or seeks
 
+    def do_GET(self) -> None:
+        # A stalling network, on request: StaticServer.stall(path, seconds).
+        stall = getattr(self.server, "stalls", {}).get(self.path)
+        if stall is not None:
+            stall.wait(30)
+        super().do_GET()
+
 
 @dataclass
 class StaticServer:
@@ -113,7 +120,15 @@ class StaticServer:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def stall(self, path: str) -> threading.Event:
+        """Requests for `path` wait until the returned event is set (or 30 s)."""
+        event = threading.Event()
+        self.server.stalls[path] = event  # type: ignore[attr-defined]
+        return event
+
     def close(self) -> None:
+        for event in getattr(self.server, "stalls", {}).values():
+            event.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
@@ -123,6 +138,7 @@ def serve_directory(folder: Path) -> StaticServer:
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
+    server.stalls = {}  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, name="test-hls-server", daemon=True)
     thread.start()
     return StaticServer(server, thread)
@@ -147,6 +163,7 @@ def shared_hls_server() -> StaticServer:
     root = Path(tempfile.mkdtemp(prefix="player-hls-"))
     make_hls(root / "av", audio=True)
     make_hls(root / "video-only", seconds=10, audio=False)
+    (root / "stalling").symlink_to(root / "av", target_is_directory=True)  # for stall tests
     (root / "broken").mkdir()
     (root / "broken" / "index.m3u8").write_text(
         "#EXTM3U\n#EXTINF:2.0,\nmissing.ts\n#EXT-X-ENDLIST\n"
