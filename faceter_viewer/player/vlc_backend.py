@@ -301,14 +301,16 @@ class VlcBackend(VlcReactions, PlayerBackend):
     # -- diagnostics ----------------------------------------------------------------------------
 
     def frame_counters(self) -> dict[str, int]:
-        """Pictures libvlc displayed / handed over / replaced before the GUI took them."""
+        """Of the current stream: pictures libvlc displayed, handed to the GUI thread, replaced
+        before the GUI took them, and dropped as re-displays of the last one."""
         sink = self._session.sink if self._session else None
         if sink is None:
-            return {"displayed": 0, "delivered": 0, "superseded": 0}
+            return {"displayed": 0, "delivered": 0, "superseded": 0, "repeats": 0}
         return {
             "displayed": sink.displayed,
             "delivered": sink.delivered,
             "superseded": sink.superseded,
+            "repeats": sink.repeats,
         }
 
     # -- starting a stream ----------------------------------------------------------------------

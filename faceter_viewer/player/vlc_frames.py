@@ -1,6 +1,6 @@
-"""libvlc's video and event callbacks, and the hand-over of their results to the GUI thread.
+"""FrameSink: what libvlc's video and event callbacks (vlc_callbacks.py) hand to the GUI thread.
 
-libvlc calls these on its own threads (decoder, vout, input). They obey two rules:
+The callbacks run on libvlc's threads (decoder, vout, input) and obey two rules:
 
 - they never call libvlc (a libvlc call from inside a callback can deadlock on the player's
   lock), and never touch Qt objects other than emitting the sink's notification;
@@ -38,8 +38,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -47,25 +45,6 @@ from PySide6.QtGui import QImage
 
 log = logging.getLogger(__name__)
 
-# python-vlc declares the chroma argument as c_char_p (an immutable copy), so RV32 could not be
-# written back; these prototypes pass the caller's buffer.
-FORMAT_CB = ctypes.CFUNCTYPE(
-    ctypes.c_uint,
-    ctypes.POINTER(ctypes.c_void_p),
-    ctypes.POINTER(ctypes.c_char),
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-)
-CLEANUP_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-LOCK_CB = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
-UNLOCK_CB = ctypes.CFUNCTYPE(
-    None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
-)
-DISPLAY_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
-
-CHROMA = b"RV32"  # 32-bit BGRX in memory on little-endian = QImage.Format_RGB32
 ALIGN = 32  # libvlc wants planes and pitches aligned on 32 bytes
 # Seconds after which a seek that never reported landing shows pictures anyway. Long: while the
 # network stalls libvlc re-displays the picture from before the seek, which must not pass.
@@ -78,21 +57,6 @@ _memcmp.restype = ctypes.c_int
 # libvlc's proposed buffer size -> the real picture size, learnt by any sink of this process.
 SIZE_HINTS: dict[tuple[int, int], tuple[int, int]] = {}
 _SIZE_HINTS_LOCK = threading.Lock()
-
-LIBVLC_EVENTS = {
-    # python-vlc EventType name -> our event kind
-    "MediaPlayerOpening": "opening",
-    "MediaPlayerBuffering": "buffering",
-    "MediaPlayerPlaying": "playing",
-    "MediaPlayerPaused": "paused",
-    "MediaPlayerStopped": "stopped",
-    "MediaPlayerEndReached": "ended",
-    "MediaPlayerEncounteredError": "error",
-    "MediaPlayerTimeChanged": "time",
-    "MediaPlayerLengthChanged": "length",
-    "MediaPlayerESAdded": "es_added",
-    "MediaPlayerVout": "vout",
-}
 
 
 @dataclass(frozen=True)
@@ -391,74 +355,3 @@ def raw_equals(address: int, pitch: int, width: int, height: int, image: QImage)
     return all(
         _memcmp(address + row * pitch, other + row * line, row_bytes) == 0 for row in range(height)
     )
-
-
-class VideoCallbacks:
-    """The ctypes callbacks of one media player. Keep this object alive until the player is
-    released: libvlc holds raw pointers to the callbacks."""
-
-    def __init__(self, vlc: ModuleType, sink: FrameSink) -> None:
-        self._sink = sink
-        self._set_format_callbacks = ctypes.CFUNCTYPE(None, ctypes.c_void_p, FORMAT_CB, CLEANUP_CB)(
-            ("libvlc_video_set_format_callbacks", vlc.dll)
-        )
-        self._set_callbacks = ctypes.CFUNCTYPE(
-            None, ctypes.c_void_p, LOCK_CB, UNLOCK_CB, DISPLAY_CB, ctypes.c_void_p
-        )(("libvlc_video_set_callbacks", vlc.dll))
-        self.format_cb = FORMAT_CB(self._on_format)
-        self.cleanup_cb = CLEANUP_CB(self._on_cleanup)
-        self.lock_cb = LOCK_CB(self._on_lock)
-        self.unlock_cb = UNLOCK_CB(self._on_unlock)
-        self.display_cb = DISPLAY_CB(self._on_display)
-        self._event_manager: Any = None
-
-    def install(self, player: Any) -> None:
-        # ctypes passes python-vlc's object through its _as_parameter_ (the libvlc pointer).
-        self._set_callbacks(player, self.lock_cb, self.unlock_cb, self.display_cb, None)
-        self._set_format_callbacks(player, self.format_cb, self.cleanup_cb)
-
-    def attach_events(self, vlc: ModuleType, player: Any) -> None:
-        manager = player.event_manager()
-        for name, kind in LIBVLC_EVENTS.items():
-            manager.event_attach(getattr(vlc.EventType, name), self._on_event, kind)
-        self._event_manager = manager  # python-vlc keeps the C callback on this object
-
-    # ctypes calls these on libvlc threads. An exception here would only be printed by ctypes,
-    # so each one is caught and logged.
-
-    def _on_format(self, _opaque, chroma, width, height, pitches, lines) -> int:
-        try:
-            ctypes.memmove(chroma, CHROMA, 4)
-            width[0], height[0], pitches[0], lines[0] = self._sink.on_format(width[0], height[0])
-            return 1  # one picture buffer
-        except Exception:
-            log.exception("video format callback failed")
-            return 0  # tells libvlc to give up on video
-
-    def _on_cleanup(self, _opaque) -> None:
-        pass  # the buffer stays until the next format or the sink goes away
-
-    def _on_lock(self, _opaque, planes) -> None:
-        planes[0] = self._sink.on_lock()
-
-    def _on_unlock(self, _opaque, _picture, _planes) -> None:
-        pass
-
-    def _on_display(self, _opaque, _picture) -> None:
-        try:
-            self._sink.on_display()
-        except Exception:
-            log.exception("video display callback failed")
-
-    def _on_event(self, event: Any, kind: str) -> None:
-        try:
-            value = 0.0
-            if kind == "buffering":
-                value = float(event.u.new_cache)
-            elif kind == "time":
-                value = float(event.u.new_time)
-            elif kind == "length":
-                value = float(event.u.new_length)
-            self._sink.on_event(kind, value)
-        except Exception:
-            log.exception("libvlc event callback failed")

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from faceter_viewer.player.vlc_frames import FrameSink, VideoCallbacks
+from faceter_viewer.player.vlc_callbacks import VideoCallbacks
+from faceter_viewer.player.vlc_frames import FrameSink
 from faceter_viewer.player.vlc_runtime import VlcRuntime, release_in_background
 from faceter_viewer.player.vlc_tracks import TrackReader
 
