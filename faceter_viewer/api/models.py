@@ -169,6 +169,7 @@ class NewEvent(ApiModel):
 
 Seconds = Annotated[
     float,
+    Field(allow_inf_nan=False),  # JSON has no Infinity: it would be written back as null
     PlainSerializer(lambda value: int(value) if float(value).is_integer() else value, when_used="json"),
 ]
 """A duration the document types as an integer; parsed tolerantly as a number, written as an

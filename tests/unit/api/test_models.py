@@ -429,3 +429,13 @@ def test_any_json_document_validates_or_raises_only_validation_error(model):
     assert outcomes["valid"] + outcomes["invalid"] >= 1000
     # the documents really mix both kinds, or the test would prove little
     assert outcomes["valid"] >= 50 and outcomes["invalid"] >= 50, outcomes
+
+
+def test_a_non_finite_duration_is_rejected_not_written_back_as_null():
+    import pytest as _pytest
+    from pydantic import ValidationError as _ValidationError
+
+    from faceter_viewer.api.models import Recording
+
+    with _pytest.raises(_ValidationError):
+        Recording.model_validate({"startDate": "2026-01-01T00:00:00Z", "durationSeconds": float("inf")})
