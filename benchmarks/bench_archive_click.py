@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks._bare_vlc import BarePlayer  # noqa: E402
+from benchmarks._qt import wait
 from benchmarks._stats import summary  # noqa: E402
 from faceter_viewer.api.integration import IntegrationClient  # noqa: E402
 from faceter_viewer.core.archive_window import plan_window  # noqa: E402
@@ -34,16 +35,7 @@ from faceter_viewer.player.vlc_backend import VlcBackend  # noqa: E402
 from faceter_viewer.services.session import Session  # noqa: E402
 from faceter_viewer.services.tasks import TaskRunner  # noqa: E402
 from faceter_viewer.ui.player_panel import PlayerPanel  # noqa: E402
-from tests.integration.test_live_view import qimage_to_array  # noqa: E402
-
-
-def wait(app: QApplication, predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError
-        app.processEvents()
-        time.sleep(0.001)
+from tests.helpers.frames import qimage_to_array  # noqa: E402
 
 
 def main() -> None:

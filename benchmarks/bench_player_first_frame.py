@@ -29,19 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QApplication
 
+from benchmarks._qt import wait
 from benchmarks._stats import summary
 from faceter_viewer.player.video_widget import VideoWidget
 from faceter_viewer.player.vlc_backend import VlcBackend
 from faceter_viewer.player.vlc_runtime import load_runtime, wait_for_releases
-
-
-def wait(app: QApplication, predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError
-        app.processEvents()
-        time.sleep(0.0005)
 
 
 class Ours:

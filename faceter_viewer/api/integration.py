@@ -200,16 +200,20 @@ class IntegrationClient:
         cancelled: Callable[[], bool] | None = None,
     ) -> Path:
         """Download an export's videoUrl/audioUrl. The key is sent only to the API's own origin."""
-        absolute = str(httpx.URL(self.base_url + "/").join(url))
-        session = self._http if _same_origin(absolute, self.base_url) else self._public_http
+        session, absolute = self._session_for(url)
         return session.download(absolute, dest, on_progress=on_progress, cancelled=cancelled)
 
     def fetch_bytes(self, url: str) -> bytes:
         """GET a small file the API points at (a camera's or event's previewUrl). The key is sent
         only to the API's own origin."""
-        absolute = str(httpx.URL(self.base_url + "/").join(url))
-        session = self._http if _same_origin(absolute, self.base_url) else self._public_http
+        session, absolute = self._session_for(url)
         return session.send("GET", absolute).content
+
+    def _session_for(self, url: str) -> tuple[HttpSession, str]:
+        """The absolute URL, and the session to fetch it with: the keyed one only on the API's
+        own origin (§21), the key-less one anywhere else."""
+        absolute = str(httpx.URL(self.base_url + "/").join(url))
+        return (self._http if _same_origin(absolute, self.base_url) else self._public_http), absolute
 
     # --- archive ----------------------------------------------------------------------------
 

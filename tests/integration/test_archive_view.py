@@ -23,7 +23,7 @@ from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import TaskRunner
 from faceter_viewer.ui.player_panel import PlayerPanel
 from tests.helpers.demo_fixtures import find_gap, recent_archive_time
-from tests.integration.test_live_view import qimage_to_array
+from tests.helpers.frames import qimage_to_array
 
 pytestmark = pytest.mark.slow
 FRAME = 0.040

@@ -20,16 +20,9 @@ from faceter_viewer.services.tasks import TaskRunner
 from faceter_viewer.ui.message_bar import MessageLevel
 from faceter_viewer.ui.player_panel import PlayerPanel
 from faceter_viewer.ui.transport_bar import STREAM_RTSP
+from tests.helpers.frames import qimage_to_array
 
 pytestmark = pytest.mark.slow
-
-
-def qimage_to_array(image) -> np.ndarray:
-    image = image.convertToFormat(image.Format.Format_RGB888)
-    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
-    return data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
-        image.height(), image.width(), 3
-    ).copy()
 
 
 @pytest.fixture

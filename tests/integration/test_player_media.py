@@ -18,7 +18,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
@@ -28,6 +27,7 @@ from faceter_viewer.demo.media.timecode import (
     decode_epoch_ms,
     timecode_drawboxes,
 )
+from tests.helpers.frames import qimage_to_array
 
 FPS = 25
 WIDTH, HEIGHT = 640, 360
@@ -146,13 +146,7 @@ def serve_directory(folder: Path) -> StaticServer:
 
 def image_timecode_ms(image: QImage) -> int:
     """The media milliseconds burnt into a frame (TimecodeError if unreadable)."""
-    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
-    stride = rgb.bytesPerLine()
-    raw = np.frombuffer(rgb.constBits(), dtype=np.uint8, count=stride * rgb.height())
-    pixels = raw.reshape(rgb.height(), stride)[:, : rgb.width() * 3].reshape(
-        rgb.height(), rgb.width(), 3
-    )
-    return decode_epoch_ms(pixels)
+    return decode_epoch_ms(qimage_to_array(image))
 
 
 @functools.cache

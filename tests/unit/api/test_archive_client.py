@@ -15,7 +15,6 @@ from faceter_viewer.api.http import HttpSession
 from faceter_viewer.api.integration import IntegrationClient
 from faceter_viewer.api.models import Camera
 from tests.helpers.api_fakes import (
-    ARCHIVE_URL,
     CAMERA_ID,
     ERROR_BODIES,
     KEY,

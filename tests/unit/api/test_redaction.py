@@ -12,7 +12,6 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
 from faceter_viewer.api import errors, redaction
