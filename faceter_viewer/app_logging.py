@@ -3,7 +3,7 @@
 `setup_logging()` is called once by the app at start (calling it again changes nothing, or moves
 the file when given another folder). Every record passes the redaction filter on our handlers, so
 the integration key and Archive API signatures never reach the file, whatever logger wrote them
-(httpx logs full URLs at INFO; API-NOTES §21). The last lines are also kept in memory for crash
+(httpx logs full URLs at INFO; api-rules §21). The last lines are also kept in memory for crash
 reports (`recent_log_lines`), so a crash report never has to read the file.
 """
 

@@ -1,4 +1,4 @@
-"""The Archive API client for one camera (API document 001, API-NOTES §14-§19)."""
+"""The Archive API client for one camera (API document 001, api-rules §14-§19)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where the integration key lives (API-NOTES §21).
+"""Where the integration key lives (api-rules §21).
 
 The OS keyring first. Where no keyring works (a headless Linux without a secret service raises
 NoKeyringError on save), the key is kept in memory until the app quits, unless the user explicitly

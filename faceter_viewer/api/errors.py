@@ -1,4 +1,4 @@
-"""One error tree for everything the Faceter APIs can answer (API-NOTES §2, §12, §13).
+"""One error tree for everything the Faceter APIs can answer (api-rules §2, §12, §13).
 
     FaceterError
     ├── AuthenticationError      401, or a key the service says is not valid: ask for the key again

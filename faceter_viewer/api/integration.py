@@ -1,4 +1,4 @@
-"""The Integration API client (API document 000, API-NOTES §1-§13)."""
+"""The Integration API client (API document 000, api-rules §1-§13)."""
 
 from __future__ import annotations
 

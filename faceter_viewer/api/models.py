@@ -1,7 +1,7 @@
 """Pydantic models for every object in the Integration API and Archive API documents.
 
 Field names are snake_case in Python and camelCase on the wire (`model_dump(by_alias=True)`).
-All models tolerate unknown fields (kept, API-NOTES §7), missing or null optionals, and unknown
+All models tolerate unknown fields (kept, api-rules §7), missing or null optionals, and unknown
 enum values (kept as plain text). The demo server produces its JSON from these same models.
 """
 

@@ -1,4 +1,4 @@
-"""Event paging without a cursor (API-NOTES §5).
+"""Event paging without a cursor (api-rules §5).
 
 Ask with `limit`; while `hasMore` is true, ask again with the window narrowed past the last item
 received (Desc: endDate = oldest startTime seen; Asc: startDate = newest startTime seen), drop

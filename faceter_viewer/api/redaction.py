@@ -1,4 +1,4 @@
-"""Keeps secrets out of logs and exception texts (API-NOTES §21).
+"""Keeps secrets out of logs and exception texts (api-rules §21).
 
 The integration key and every Archive API `signature` are secrets. httpx logs full URLs at INFO
 (with `signature=`), so its loggers get the same filter as ours.

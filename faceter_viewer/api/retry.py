@@ -1,4 +1,4 @@
-"""The retry policy of API-NOTES §13, as data and pure functions so it can be table-tested.
+"""The retry policy of api-rules §13, as data and pure functions so it can be table-tested.
 
 At most 2 retries, only for timeouts, connection errors, 408, 429, 500, 502, 503, 504; never for
 400, 401, 403, 404, 422. Backoff 0.5 s doubling to 8 s with jitter. `Retry-After` (seconds or an

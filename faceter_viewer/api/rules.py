@@ -1,6 +1,6 @@
 """How this project reads what the Faceter API documents leave open.
 
-Each function or constant here is ONE rule of ../shared/API-NOTES.md (the section is named in its
+Each function or constant here is ONE rule of docs/api-rules.md (the section is named in its
 docstring), so that a rule can be changed in one edit if the real service turns out to differ.
 The client and the demo server both follow these; nothing else re-implements them.
 """

@@ -137,7 +137,7 @@ def export(client: IntegrationClient, args: argparse.Namespace) -> int:
 
 
 def _run_export(client: IntegrationClient, camera: Camera, start: datetime, duration: int, mode: str, progress) -> ExportTask:
-    """Create a video or audio export and poll it (API-NOTES §10) until it is finished."""
+    """Create a video or audio export and poll it (api-rules §10) until it is finished."""
     if mode == "video":
         task: ExportTask = client.create_video_export(
             camera.id, VideoExportRequest(start_date=start, duration_seconds=duration, audio_enabled=camera.is_audio_granted)

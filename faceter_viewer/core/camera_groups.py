@@ -1,4 +1,4 @@
-"""How cameras are grouped and ordered: location → room → camera (API-NOTES §8), naturally sorted.
+"""How cameras are grouped and ordered: location → room → camera (api-rules §8), naturally sorted.
 
 Used by the camera tree and the CLI table alike.
 """

@@ -19,7 +19,7 @@ camera, from a per-camera seed (archive.py, events.py), so 5000 cameras build in
     10  Storage            many archive gaps
     11  Corridor           Embedded; /archives/<archiveId> form
 Even-numbered cameras use the bare-base archive URL form, odd-numbered ones the
-/archives/<archiveId> form (API-NOTES §14), so both forms are always exercised.
+/archives/<archiveId> form (api-rules §14), so both forms are always exercised.
 """
 
 from __future__ import annotations

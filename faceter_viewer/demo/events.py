@@ -7,7 +7,7 @@ past the anchor and shown only once their startTime has passed, so new ones keep
 while the server runs.
 
 Query semantics (GET /v1/cameras/{id}/events), chosen where the document is silent:
-- `startDate`/`endDate` bound the event's startTime, both inclusive (API-NOTES §5 paging relies
+- `startDate`/`endDate` bound the event's startTime, both inclusive (api-rules §5 paging relies
   on this: the narrowed bound brings the boundary events again and the client drops them);
 - `mergeInterval=N` (seconds) merges events of the same type whose start is less than N seconds
   after the end of the previous one into one event: the first one's id, startTime and

@@ -6,7 +6,7 @@ seconds). Segments are the same files, at the same signed URLs, as the archive's
 starts for a camera when its live playlist is asked for and stops when nobody has asked for
 `idle_seconds`: while it runs it generates the segments about to appear, so a player never waits
 for ffmpeg. liveRtspUrl points at rtsp://127.0.0.1:1/..., where nothing listens (Debian's libvlc
-cannot play RTSP anyway, API-NOTES §20): the app must offer HLS.
+cannot play RTSP anyway, api-rules §20): the app must offer HLS.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Response helpers: every JSON body comes from the api/ models (by alias), and the error bodies
-take the shapes API-NOTES §12 lists (ProblemDetails, {"status","code","description"})."""
+take the shapes api-rules §12 lists (ProblemDetails, {"status","code","description"})."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Signed Archive API URLs (API-NOTES §15, §18), as the demo service issues and checks them.
+"""Signed Archive API URLs (api-rules §15, §18), as the demo service issues and checks them.
 
 signature = hex HMAC-SHA256(server secret, f"{archiveId}:{exp}"); `exp` is Unix seconds.
 A URL whose `exp` has passed answers 401 (the client refreshes the camera for a new token); a

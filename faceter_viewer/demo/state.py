@@ -10,7 +10,7 @@ URL layout of the service (ORIGIN = http://127.0.0.1:PORT):
     ORIGIN/demo-files/exports/<exportId>.<ext>        videoUrl / audioUrl of finished exports
 
 archiveApiUrl is ORIGIN/archive-api (archive id = camera id) for even-numbered cameras and
-ORIGIN/archive-api/archives/<archiveId> (another id) for odd-numbered ones: API-NOTES §14.
+ORIGIN/archive-api/archives/<archiveId> (another id) for odd-numbered ones: api-rules §14.
 """
 
 from __future__ import annotations

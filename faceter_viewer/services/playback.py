@@ -1,4 +1,4 @@
-"""What one player plays for one camera: live, or the archive from a moment (API-NOTES §17-§20).
+"""What one player plays for one camera: live, or the archive from a moment (api-rules §17-§20).
 
 The controller plans the archive window (core/archive_window.py), fetches its playlist on a worker
 (to read the first frame's time and to tell "no archive there" from a failure), and opens the

@@ -1,4 +1,4 @@
-"""Hover and scrub previews from the Archive API `preview` method (API-NOTES §19).
+"""Hover and scrub previews from the Archive API `preview` method (api-rules §19).
 
 The timeline snaps the pointer to its bucket grid (core/timeline/thumbnail_grid.py) and calls
 `request(camera, bucket_time)` on every move. This service turns that stream into as few

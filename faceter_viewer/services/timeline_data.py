@@ -18,7 +18,7 @@ load whose chunk is no longer wanted stops between pages).
 Intervals come from the Archive API `timeline`; when that is unavailable (no grant, no Archive
 API address, or any error) the service switches to GET /recordings for this camera and says so
 with `source_changed("recordings")`. `retry()` (or `set_camera`) tries the archive again.
-Events of all types come from GET /events across pages (API-NOTES §5), at most `max_events`
+Events of all types come from GET /events across pages (api-rules §5), at most `max_events`
 per range (each chunk load is capped at half of that).
 
 Signals (GUI thread):

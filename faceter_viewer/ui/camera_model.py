@@ -1,4 +1,4 @@
-"""The camera tree: location → room → camera (API-NOTES §8), naturally sorted, filterable.
+"""The camera tree: location → room → camera (api-rules §8), naturally sorted, filterable.
 
 Built for 5,000 cameras. Two costs dominate a Qt tree fed from Python, and this model avoids both:
 

@@ -1,5 +1,5 @@
 """Sign in: the integration key and the service URL, checked against the service without
-freezing the window (API-NOTES §2, §21).
+freezing the window (api-rules §2, §21).
 
 A wrong key, a service that cannot be reached and an address that is not the Faceter Integration
 API are three different problems with three different fixes, so each gets its own explanation
@@ -353,7 +353,7 @@ class SignInDialog(QDialog):
         self.validation_failed.emit(str(explanation.problem))
 
     def _offer_file_storage(self) -> None:
-        """No keyring works here (API-NOTES §21): say so, and offer the file only as an opt-in."""
+        """No keyring works here (api-rules §21): say so, and offer the file only as an opt-in."""
         self._awaiting_storage_choice = True
         for widget in (self.key_edit, self.url_edit, self.show_key_button, self.demo_button):
             widget.setEnabled(False)

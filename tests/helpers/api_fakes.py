@@ -104,7 +104,7 @@ def camera_json(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-# --- error bodies of every shape the service may send (API-NOTES §12) ---------------------------
+# --- error bodies of every shape the service may send (api-rules §12) ---------------------------
 
 ERROR_BODIES: dict[str, tuple[dict[str, str], bytes, str | None]] = {
     # name: (headers, body, a phrase the readable message must contain, or None for the default)

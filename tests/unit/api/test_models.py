@@ -1,4 +1,4 @@
-"""The pydantic models: the documents' examples, API-NOTES §4/§6/§7 tolerance, and fuzzing with
+"""The pydantic models: the documents' examples, api-rules §4/§6/§7 tolerance, and fuzzing with
 Hypothesis (only pydantic.ValidationError may leave model_validate)."""
 
 from __future__ import annotations

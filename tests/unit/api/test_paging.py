@@ -1,4 +1,4 @@
-"""Event paging without a cursor (API-NOTES §5): narrowing windows, de-duplication, stopping."""
+"""Event paging without a cursor (api-rules §5): narrowing windows, de-duplication, stopping."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Secrets stay out of logs and exception texts (API-NOTES §21): the redaction rules, and real calls
+"""Secrets stay out of logs and exception texts (api-rules §21): the redaction rules, and real calls
 to a loopback HTTP server with every logger at DEBUG."""
 
 from __future__ import annotations

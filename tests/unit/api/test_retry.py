@@ -1,4 +1,4 @@
-"""The retry policy of API-NOTES §13: as a table, and through HttpSession against MockTransport
+"""The retry policy of api-rules §13: as a table, and through HttpSession against MockTransport
 (requests counted at the transport, delays recorded by an injected sleep)."""
 
 from __future__ import annotations

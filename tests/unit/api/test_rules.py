@@ -1,4 +1,4 @@
-"""The rules of API-NOTES, each in one function of faceter_viewer.api.rules."""
+"""The rules of docs/api-rules.md, each in one function of faceter_viewer.api.rules."""
 
 from __future__ import annotations
 
