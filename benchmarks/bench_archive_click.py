@@ -34,6 +34,8 @@ from faceter_viewer.demo.media.timecode import decode_timecode  # noqa: E402
 from faceter_viewer.player.vlc_backend import VlcBackend  # noqa: E402
 from faceter_viewer.services.session import Session  # noqa: E402
 from faceter_viewer.services.tasks import TaskRunner  # noqa: E402
+from faceter_viewer.app import WORKERS  # noqa: E402
+from faceter_viewer.services.camera_view import CameraView  # noqa: E402
 from faceter_viewer.ui.player_panel import PlayerPanel  # noqa: E402
 from tests.helpers.frames import qimage_to_array  # noqa: E402
 
@@ -52,8 +54,8 @@ def main() -> None:
             archive.fetch_playlist(t, 10)
             service.media.pregenerate(service.cameras[[c.id for c in service.cameras].index(camera.id)].look, int(t) - int(t) % 2, int(t) + 12)
 
-        runner = TaskRunner(2)
-        panel = PlayerPanel(Session(client, runner), VlcBackend())
+        runner = TaskRunner(WORKERS)  # the app's shared pool
+        panel = PlayerPanel(CameraView(Session(client, runner), VlcBackend()))
         panel.resize(900, 600)
         panel.show()
         panel.show_camera(camera)

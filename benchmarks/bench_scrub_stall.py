@@ -30,6 +30,8 @@ from faceter_viewer.demo import DemoService  # noqa: E402
 from faceter_viewer.player.vlc_backend import VlcBackend  # noqa: E402
 from faceter_viewer.services.session import Session  # noqa: E402
 from faceter_viewer.services.tasks import TaskRunner  # noqa: E402
+from faceter_viewer.app import WORKERS  # noqa: E402
+from faceter_viewer.services.camera_view import CameraView  # noqa: E402
 from faceter_viewer.ui.player_panel import PlayerPanel  # noqa: E402
 
 
@@ -81,8 +83,8 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     with DemoService() as service, IntegrationClient(service.integration_key, service.base_url) as client:
         camera = next(c for c in client.list_cameras() if c.is_online and c.has_archive_access)
-        runner = TaskRunner(2)
-        panel = PlayerPanel(Session(client, runner), VlcBackend())
+        runner = TaskRunner(WORKERS)  # the app's shared pool
+        panel = PlayerPanel(CameraView(Session(client, runner), VlcBackend()))
         panel.resize(1280, 720)
         panel.show()
         panel.show_camera(camera)
@@ -97,7 +99,7 @@ def main() -> None:
         run_for(app, min(10.0, args.seconds / 3))  # archive playing, nobody touching it
         idle = list(heartbeat.lateness)
 
-        cursor = panel.playback.current_time() or start
+        cursor = panel.view.playback.current_time() or start
         x0 = timeline.scale.to_x(cursor)
         mouse(timeline, QEvent.Type.MouseButtonPress, x0, Qt.MouseButton.LeftButton)
         began = time.monotonic()
@@ -116,7 +118,7 @@ def main() -> None:
         mouse(timeline, QEvent.Type.MouseButtonRelease, x0, Qt.MouseButton.NoButton)
         run_for(app, 2.0)
         heartbeat.stop()
-        stats = panel.thumbnails.stats()
+        stats = panel.view.thumbnails.stats()
         panel.shutdown()
         runner.shutdown()
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
 
 from faceter_viewer.api import errors, rules
 from faceter_viewer.api.credentials import BASE_URL_ENV, KEY_ENV, KeyStore
+from faceter_viewer.services.messages import MessageHub
 from faceter_viewer.services.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -38,17 +39,23 @@ class _Progress(QObject):
     changed = Signal(float)
 
 
-class AppController(QObject):
-    """Owns the runner, the session and the main window across sign-in, sign-out and demo."""
+# The shared pool of every service and view-model: the camera list, each view's playlist and
+# timeline loads (two at a time), previews (two at a time), snapshots, the demo's start. Sized
+# for a few cameras on screen; more views queue their work instead of adding threads.
+WORKERS = 8
 
-    session_opened = Signal(object)  # MainWindow
+
+class AppController(QObject):
+    """Owns the runner, the message hub, the session and the main window across sign-in,
+    sign-out and demo."""
 
     def __init__(self, *, demo: bool = False, base_url: str | None = None, log_folder: str | None = None) -> None:
         super().__init__()
         self.demo = demo
         self.base_url = base_url
         self.log_folder = log_folder
-        self.runner = TaskRunner(max_workers=4, name="faceter-app")
+        self.runner = TaskRunner(max_workers=WORKERS, name="faceter-worker")
+        self.messages = MessageHub(self)
         self.settings = QSettings()
         # The key file is used only when the user opts in, on a system without a keyring (§21).
         self.key_store = KeyStore(fallback_file=Path(platformdirs.user_config_dir("faceter-viewer")) / "integration-key")
@@ -177,15 +184,15 @@ class AppController(QObject):
 
     def _attach_session(self, window, url: str, key: str) -> None:
         from faceter_viewer.api.integration import IntegrationClient
+        from faceter_viewer.services.camera_view import CameraView
         from faceter_viewer.services.session import Session
         from faceter_viewer.ui.player_panel import PlayerPanel
 
         if window is not self.window:
             return  # signed out meanwhile
-        self.session = Session(IntegrationClient(key, url), self.runner, self)
+        self.session = Session(IntegrationClient(key, url), self.runner, self, messages=self.messages)
         self.session.key_rejected.connect(self._on_session_key_rejected)
-        window.attach_session(self.session, PlayerPanel(self.session))
-        self.session_opened.emit(window)
+        window.attach_session(self.session, PlayerPanel(CameraView(self.session)))
 
     def close_session(self) -> None:
         if self.window is not None:

@@ -1,6 +1,9 @@
-"""The signed-in session: one IntegrationClient, the camera list, and per-camera archive clients.
+"""The signed-in session: one IntegrationClient, the camera list, per-camera archive clients,
+the shared worker pool (`runner`) and the app's message path (`messages`).
 
-Every call runs on the session's TaskRunner; results arrive as signals on the GUI thread.
+Every call runs on the session's TaskRunner; results arrive as signals on the GUI thread. Every
+service and view-model of the session submits through its own TaskGroup on that one runner, so
+the thread count does not grow with the number of cameras on screen.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from faceter_viewer.api import errors
-from faceter_viewer.services.tasks import TaskRunner
+from faceter_viewer.services.messages import MessageHub
+from faceter_viewer.services.tasks import TaskGroup, TaskRunner
 
 if TYPE_CHECKING:  # httpx and pydantic load with the client, not with this module
     from faceter_viewer.api.archive import ArchiveClient
@@ -26,10 +30,19 @@ class Session(QObject):
     cameras_failed = Signal(object)  # FaceterError
     key_rejected = Signal(object)  # AuthenticationError: the app asks for the key again (§2)
 
-    def __init__(self, client: IntegrationClient, runner: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        client: IntegrationClient,
+        runner: TaskRunner,
+        parent: QObject | None = None,
+        *,
+        messages: MessageHub | None = None,
+    ) -> None:
         super().__init__(parent)
         self.client = client
         self.runner = runner
+        self.messages = messages if messages is not None else MessageHub(self)
+        self._tasks = TaskGroup(runner)
         self._cameras: dict[str, Camera] = {}
         self._archives: dict[str, ArchiveClient] = {}
         self.loading = False
@@ -47,11 +60,11 @@ class Session(QObject):
     def refresh_cameras(self) -> None:
         """Load the camera list in the background (a newer refresh supersedes an older one)."""
         self.loading = True
-        self.runner.submit(
+        self._tasks.submit(
             self.client.list_cameras,
             on_done=self._on_cameras_done,
             on_error=self._on_cameras_error,
-            key=("cameras", id(self)),
+            key="cameras",
         )
 
     def archive(self, camera: Camera) -> ArchiveClient:
@@ -68,7 +81,12 @@ class Session(QObject):
         if isinstance(exc, errors.AuthenticationError):
             self.key_rejected.emit(exc)
 
+    def tasks(self) -> TaskGroup:
+        """A new group of tasks on the session's shared pool, for one service or view-model."""
+        return TaskGroup(self.runner)
+
     def close(self) -> None:
+        self._tasks.close()
         self.client.close()
 
     def _on_cameras_done(self, cameras: list[Camera]) -> None:

@@ -5,6 +5,11 @@ worker thread and calls `on_done(result)` (or `on_error(exc)`) on the thread the
 Tasks submitted under the same `key` supersede each other: the newest wins, an older one that has
 not started yet is never run, and a finished older one's result is dropped, never delivered late
 (napari's slicer cancels replaced futures the same way).
+
+One runner is the session's shared pool (app.py); every service and view-model submits through
+its own `TaskGroup` on it, so the number of worker threads does not grow with the number of
+views, keys of two groups never supersede each other, and a group's `close()` cancels only its
+own tasks.
 """
 
 from __future__ import annotations
@@ -83,7 +88,8 @@ class TaskRunner(QObject):
             value = func(*args, **kwargs)
         except BaseException as exc:  # handed to on_error on the GUI thread
             if on_error is None:
-                log.warning("background task %s failed: %s", getattr(func, "__name__", func), exc)
+                # Nobody handles it: keep the traceback, or the cause is lost with the thread.
+                log.warning("background task %s failed", getattr(func, "__name__", func), exc_info=exc)
                 return
             self._emit(ticket, on_error, exc)
             return
@@ -124,3 +130,81 @@ class TaskRunner(QObject):
         for ticket in tickets:
             ticket.cancel()
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+class TaskGroup:
+    """One owner's tasks on a shared TaskRunner: keys are private to the group (two groups may
+    use the same key without superseding each other) and `close()` cancels only this group's
+    tasks, never the pool."""
+
+    def __init__(self, runner: TaskRunner) -> None:
+        self.runner = runner
+        self._tickets: set[Ticket] = set()
+        self._closed = False
+
+    def submit(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        key: object | None = None,
+        pass_ticket: bool = False,
+    ) -> Ticket:
+        """Like TaskRunner.submit, within this group."""
+        if self._closed:
+            ticket = Ticket(key)
+            ticket.cancel()
+            return ticket
+        ticket: Ticket | None = None
+
+        def finish(callback: Callable[[Any], None] | None) -> Callable[[Any], None]:
+            def deliver(value: Any) -> None:
+                self._tickets.discard(ticket)  # type: ignore[arg-type]
+                if callback is not None:
+                    callback(value)
+
+            return deliver
+
+        ticket = self.runner.submit(
+            func,
+            *args,
+            on_done=finish(on_done),
+            on_error=finish(on_error) if on_error is not None else _logged_error(func, finish(None)),
+            key=None if key is None else (id(self), key),
+            pass_ticket=pass_ticket,
+        )
+        self._tickets.add(ticket)
+        self._prune()
+        return ticket
+
+    def cancel(self, key: object) -> None:
+        self.runner.cancel((id(self), key))
+
+    def cancel_all(self) -> None:
+        for ticket in list(self._tickets):
+            ticket.cancel()
+        self._tickets.clear()
+
+    def close(self) -> None:
+        """Cancel this group's tasks; results of those still running are never delivered."""
+        self._closed = True
+        self.cancel_all()
+
+    @property
+    def pending(self) -> int:
+        """Tasks submitted and not yet delivered (or cancelled)."""
+        self._prune()
+        return len(self._tickets)
+
+    def _prune(self) -> None:
+        # A superseded ticket is cancelled and never delivers: forget it here.
+        self._tickets = {t for t in self._tickets if not t.cancelled}
+
+
+def _logged_error(func: Callable[..., Any], then: Callable[[Any], None]) -> Callable[[BaseException], None]:
+    def on_error(exc: BaseException) -> None:
+        log.warning("background task %s failed", getattr(func, "__name__", func), exc_info=exc)
+        then(exc)
+
+    return on_error

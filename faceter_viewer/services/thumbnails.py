@@ -38,7 +38,6 @@ from faceter_viewer.api.archive import ArchiveClient
 from faceter_viewer.api.models import Camera
 from faceter_viewer.core.lru_cache import LruCache
 from faceter_viewer.services.session import Session
-from faceter_viewer.services.tasks import TaskRunner
 
 log = logging.getLogger("faceter_viewer.services.thumbnails")
 
@@ -87,7 +86,7 @@ class ThumbnailService(QObject):
             raise ValueError("max_in_flight must be at least 1")
         self._session = session
         self._max_in_flight = max_in_flight
-        self._runner = TaskRunner(max_workers=max_in_flight, name="faceter-thumbnails", parent=self)
+        self._tasks = session.tasks()  # on the session's shared pool; max_in_flight is ours to keep
         image_budget = cache_bytes // 2
         self._images: LruCache[ThumbKey, QImage] = LruCache(image_budget)
         self._jpegs: LruCache[ThumbKey, bytes] = LruCache(cache_bytes - image_budget)
@@ -159,9 +158,11 @@ class ThumbnailService(QObject):
         }
 
     def close(self) -> None:
-        """Stop the workers (waits for running fetches). Call before dropping the service."""
+        """Cancel this service's fetches (results of running ones are dropped). Call before
+        dropping the service."""
         self.cancel()
-        self._runner.shutdown(wait=True)
+        self._tasks.close()
+        self._in_flight.clear()
 
     # --- jobs ---------------------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ class ThumbnailService(QObject):
             return
         self._in_flight.add(job.key)
         self.fetches_started += 1
-        self._runner.submit(
+        self._tasks.submit(
             _load_thumbnail,
             archive,
             job.bucket_time,

@@ -20,7 +20,7 @@ from faceter_viewer import __version__
 from faceter_viewer.api import errors
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import CameraDetails
-from faceter_viewer.ui.message_bar import MessageBar, MessageLevel
+from faceter_viewer.ui.message_bar import MessageBar
 
 if TYPE_CHECKING:
     from faceter_viewer.api.models import Camera
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.replaceWidget(1, player_panel)
         self._player_placeholder.deleteLater()
         self.main_splitter.restoreState(splitter_state)
-        player_panel.message_posted.connect(self._on_player_message_posted)
+        self.message_bar.listen(session.messages)  # every service's messages, one path
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
         session.cameras_failed.connect(self._on_session_cameras_failed)
         self.refresh()
@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
             if last and self.browser.select_camera(last):
                 return
             if last:
-                self.message_bar.show_message("The camera you watched last is no longer available.", MessageLevel.INFO)
+                self.session.messages.info("The camera you watched last is no longer available.")
             # Start on something to watch rather than a black player.
             first = next((c for c in cameras if c.is_online and c.live_hls_url), None)
             if first is not None:
@@ -154,18 +154,13 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         if isinstance(exc, errors.AuthenticationError):
             return  # the app asks for the key again
-        self.message_bar.show_message(
-            f"Could not load the cameras: {exc}", MessageLevel.ERROR, action_text="Retry", on_action=self.refresh
-        )
+        self.session.messages.error(f"Could not load the cameras: {exc}", action_text="Retry", on_action=self.refresh)
 
     def _on_browser_camera_selected(self, camera: Camera) -> None:
         self.details.show_camera(camera)
         self.settings.setValue("lastCamera", camera.id)
         if self.player_panel is not None:
             self.player_panel.show_camera(camera)
-
-    def _on_player_message_posted(self, text: str, level: MessageLevel) -> None:
-        self.message_bar.show_message(text, level)
 
     # --- state ------------------------------------------------------------------------------
 

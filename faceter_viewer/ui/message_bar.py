@@ -1,4 +1,5 @@
-"""The one place errors, warnings and notes reach the user (qutebrowser's `utils/message.py`).
+"""Where errors, warnings and notes reach the user: the listener of the app's MessageHub
+(services/messages.py, qutebrowser's `utils/message.py`).
 
 A strip of message rows above the content. Each row says its level three ways — colour, a
 standard icon and a word ("Error:", "Warning:", "Note:") — so it reads without colour too. An
@@ -10,7 +11,6 @@ errors and warnings stay until closed, acted on, or replaced by `clear()`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,16 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from faceter_viewer.api.redaction import redact
+from faceter_viewer.services.messages import Message, MessageHub, MessageLevel
 
 INFO_TIMEOUT_MS = 5000
 MAX_ROWS = 4  # more would push the content away; the oldest goes first
 
 
-class MessageLevel(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
+__all__ = ["MessageBar", "MessageLevel", "MessageRow"]
 
 _PREFIX = {MessageLevel.ERROR: "Error:", MessageLevel.WARNING: "Warning:", MessageLevel.INFO: "Note:"}
 _ICON = {
@@ -170,6 +167,13 @@ class MessageBar(QWidget):
         self.show()
         self.message_shown.emit(str(level), text)
         return row
+
+    def listen(self, hub: MessageHub) -> None:
+        """Show what is posted to `hub` (the app's one message path, services/messages.py)."""
+        hub.posted.connect(self._on_hub_posted)
+
+    def _on_hub_posted(self, message: Message) -> None:
+        self.show_message(message.text, message.level, message.action_text, message.on_action)
 
     def clear(self) -> None:
         for row in list(self._rows):

@@ -1,36 +1,29 @@
-"""The player area: video, timeline and controls for the selected camera.
+"""The player area: video, timeline and controls, a view of one CameraView.
 
-Live by default (HLS; RTSP when chosen and this libvlc supports it, else back to HLS with a
-message). A click on the timeline plays the archive from that moment, the cursor follows playback,
-hovering or scrubbing shows preview thumbnails, L goes back to live. An offline camera shows its
-preview image and "offline since …". Messages for the message bar leave through `message_posted`.
-The widgets here only paint and forward: PlaybackController, TimelineDataService and
-ThumbnailService do the work.
+Live by default; a click on the timeline plays the archive from that moment, the cursor follows
+playback, hovering or scrubbing shows preview thumbnails, L goes back to live. The header shows
+the mode and the camera's standing state (offline, no archive access, no audio); the timeline
+says why it shows less than the archive. Everything that is not painting or forwarding (what to
+play, what to load, what to tell the user) is the view-model's: services/camera_view.py.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from faceter_viewer.api.models import Camera
-from faceter_viewer.core.filenames import safe_filename
-from faceter_viewer.player.backend import PlayerBackend, PlayerState
+from faceter_viewer.player.backend import PlayerState
 from faceter_viewer.player.video_widget import VideoWidget
-from faceter_viewer.services.playback import Mode, PlaybackController
-from faceter_viewer.services.session import Session
-from faceter_viewer.services.snapshots import snapshot_folder, write_png
-from faceter_viewer.services.thumbnails import ThumbnailService
-from faceter_viewer.services.timeline_data import TimelineDataService
-from faceter_viewer.ui.message_bar import MessageLevel
+from faceter_viewer.services.camera_view import CameraStatus, CameraView
+from faceter_viewer.services.playback import Mode
 from faceter_viewer.ui.thumbnail_popup import ThumbnailPopup
 from faceter_viewer.ui.timeline_widget import TimelineWidget
-from faceter_viewer.ui.transport_bar import STREAM_HLS, STREAM_RTSP, TransportBar
+from faceter_viewer.ui.transport_bar import TransportBar
 
 log = logging.getLogger("faceter_viewer.ui.player_panel")
 
@@ -38,38 +31,20 @@ CURSOR_INTERVAL_MS = 33  # the timeline cursor follows playback at ~30 Hz
 
 
 class PlayerPanel(QWidget):
-    message_posted = Signal(str, object)  # text, MessageLevel
-    snapshot_saved = Signal(str)  # path
-    selection_changed = Signal(float, float)  # the timeline selection, for exports (NaN: none)
-
-    def __init__(
-        self,
-        session: Session,
-        backend: PlayerBackend | None = None,
-        parent: QWidget | None = None,
-        *,
-        snapshot_dir: Path | None = None,
-    ) -> None:
+    def __init__(self, view: CameraView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        if backend is None:
-            from faceter_viewer.player.vlc_backend import VlcBackend
-
-            backend = VlcBackend(self)
-        self.session = session
-        self.backend = backend
-        self.snapshot_dir = snapshot_dir or snapshot_folder()
-        self.camera: Camera | None = None
+        self.view = view
+        self.backend = view.backend
         self._fullscreen = False
 
-        self.playback = PlaybackController(session, backend, self)
-        self.timeline_data = TimelineDataService(session, self)
-        self.thumbnails = ThumbnailService(session, self)
-
-        self.video = VideoWidget(backend, self)
+        self.video = VideoWidget(view.backend, self)
         self.title_label = QLabel("Select a camera", self)
         font = self.title_label.font()
         font.setBold(True)
         self.title_label.setFont(font)
+        self.status_label = QLabel("", self)  # the camera's standing state, in place
+        self.status_label.setObjectName("cameraStatus")
+        self.status_label.setStyleSheet("color: #b86e00;")
         self.mode_label = QLabel("", self)
         self.mode_label.setObjectName("modeLabel")
         self.timeline = TimelineWidget(self)
@@ -79,6 +54,7 @@ class PlayerPanel(QWidget):
 
         header = QHBoxLayout()
         header.addWidget(self.title_label)
+        header.addWidget(self.status_label)
         header.addStretch(1)
         header.addWidget(self.mode_label)
         self.video_layout = QVBoxLayout(self)
@@ -97,17 +73,21 @@ class PlayerPanel(QWidget):
         self.transport.set_archive_mode(False)
         self._update_audio_controls()
 
+    @property
+    def camera(self) -> Camera | None:
+        return self.view.camera
+
     def _connect(self) -> None:
-        video, timeline, transport, backend = self.video, self.timeline, self.transport, self.backend
-        video.retry_requested.connect(self.retry)
+        view, video, timeline, transport, backend = self.view, self.video, self.timeline, self.transport, self.backend
+        video.retry_requested.connect(view.retry)
         video.fullscreen_requested.connect(self.toggle_fullscreen)
-        transport.play_pause_clicked.connect(self._on_transport_play_pause_clicked)
+        transport.play_pause_clicked.connect(self.toggle_play_pause)
         transport.step_clicked.connect(backend.frame_step)
         transport.live_clicked.connect(self.go_live)
         transport.rate_chosen.connect(backend.set_rate)
         transport.mute_toggled.connect(lambda _checked: backend.set_muted(self._muted()))
         transport.volume_changed.connect(backend.set_volume)
-        transport.stream_chosen.connect(self._on_transport_stream_chosen)
+        transport.stream_chosen.connect(view.set_stream)
         transport.snapshot_clicked.connect(self.save_snapshot)
         transport.fullscreen_clicked.connect(self.toggle_fullscreen)
 
@@ -117,24 +97,20 @@ class PlayerPanel(QWidget):
         timeline.hovered.connect(self._on_timeline_hovered)
         timeline.hover_left.connect(self.thumbnail_popup.hide)
         timeline.jump_requested.connect(self.play_archive)
-        timeline.visible_range_changed.connect(self.timeline_data.request_range)
-        timeline.selection_changed.connect(self.selection_changed)
+        timeline.visible_range_changed.connect(view.timeline_data.request_range)
 
-        self.timeline_data.intervals_changed.connect(timeline.set_intervals)
-        self.timeline_data.events_changed.connect(timeline.set_events)
-        self.timeline_data.failed.connect(lambda text: self.message_posted.emit(text, MessageLevel.WARNING))
-        self.timeline_data.source_changed.connect(self._on_timeline_data_source_changed)
-        self.thumbnails.thumbnail_ready.connect(self._on_thumbnail_ready)
-        self.thumbnails.thumbnail_missing.connect(self._on_thumbnail_missing)
+        view.camera_changed.connect(self._on_view_camera_changed)
+        view.status_changed.connect(self._on_view_status_changed)
+        view.picture_note_changed.connect(self._on_view_picture_note_changed)
+        view.offline_preview_loaded.connect(self.video.set_frame)
+        view.timeline_data.intervals_changed.connect(timeline.set_intervals)
+        view.timeline_data.events_changed.connect(timeline.set_events)
+        view.thumbnails.thumbnail_ready.connect(self._on_thumbnail_ready)
+        view.thumbnails.thumbnail_missing.connect(self._on_thumbnail_missing)
+        view.thumbnails.thumbnail_failed.connect(self._on_thumbnail_failed)
+        view.playback.mode_changed.connect(self._on_playback_mode_changed)
 
-        self.playback.mode_changed.connect(self._on_playback_mode_changed)
-        self.playback.gap_skipped.connect(self._on_playback_gap_skipped)
-        self.playback.no_archive.connect(self._on_playback_no_archive)
-        self.playback.failed.connect(lambda text: self.message_posted.emit(text, MessageLevel.ERROR))
-
-        backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
         backend.state_changed.connect(self._on_backend_state_changed)
-        backend.error_occurred.connect(self._on_backend_error_occurred)
 
         fullscreen = QShortcut(QKeySequence(Qt.Key.Key_F11), self)
         fullscreen.setContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -143,140 +119,81 @@ class PlayerPanel(QWidget):
         leave.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         leave.activated.connect(self._leave_fullscreen)
 
-    # --- what to play -----------------------------------------------------------------------
+    # --- what to play (the view-model decides; these are the commands the UI offers) --------
 
     def show_camera(self, camera: Camera) -> None:
-        """Show a camera: its live stream (or its preview when offline) and its timeline."""
-        same = self.camera is not None and self.camera.id == camera.id
-        self.camera = camera
+        self.view.set_camera(camera)
+
+    def go_live(self) -> None:
+        self.transport.reset_rate()
+        self.timeline.set_cursor(None)
+        self.view.go_live()
+        self.backend.set_muted(self._muted())
+
+    def play_archive(self, t: float) -> None:
+        self.view.play_archive(t)
+        self.backend.set_muted(self._muted())
+
+    def retry(self) -> None:
+        self.view.retry()
+
+    def toggle_play_pause(self) -> None:
+        state = self.backend.state()
+        if state in (PlayerState.PLAYING, PlayerState.BUFFERING, PlayerState.OPENING):
+            self.backend.pause()
+        elif state == PlayerState.PAUSED:
+            self.backend.play()
+        else:
+            self.view.retry()
+
+    def save_snapshot(self) -> None:
+        self.view.save_snapshot(fallback=self.video.current_image())
+
+    def _on_view_camera_changed(self, camera: Camera) -> None:
         self.title_label.setText(camera.title)
-        self._update_audio_controls()
-        if same:
-            self.playback.camera = camera  # fresher details (token, grants); keep what plays
-            return
-        self.playback.set_camera(camera)
-        self.thumbnails.cancel()
         self.thumbnail_popup.hide()
         self.timeline.set_intervals([], [])
         self.timeline.set_events([], [], [])
         self.timeline.set_cursor(None)
-        self.timeline_data.set_camera(camera)  # events show even without archive access
-        self.timeline_data.request_range(*self.timeline.visible_range())
-        self.go_live()
-
-    def go_live(self) -> None:
-        camera = self.camera
-        if camera is None:
-            return
         self.transport.reset_rate()
-        self.backend.set_rate(1.0)
-        self.timeline.set_cursor(None)
-        if not camera.is_online:
-            self._show_offline(camera)
-            return
-        self.video.hide_message()
-        if self.transport.stream_combo.currentText() == STREAM_RTSP:
-            from faceter_viewer.player.capability import cached_capabilities
+        self.view.timeline_data.request_range(*self.timeline.visible_range())
 
-            # The probe may load libvlc (up to a second): never on the GUI thread.
-            self.session.runner.submit(
-                cached_capabilities,
-                on_done=lambda caps: self._open_live(camera, caps.rtsp),
-                key=("rtsp-probe", id(self)),
-            )
-            return
-        self._open_live(camera, None)
+    def _on_view_status_changed(self, status: CameraStatus) -> None:
+        badges = status.badges
+        self.status_label.setText(" · ".join(badges))
+        self.status_label.setToolTip("This camera: " + ", ".join(badges) if badges else "")
+        if hasattr(self.timeline, "set_note"):
+            self.timeline.set_note(status.timeline_note)
+        self.transport.set_stream(self.view.stream)
+        self._update_audio_controls()
+        self._update_mode_label()
 
-    def _open_live(self, camera: Camera, rtsp_supported: bool | None) -> None:
-        if self.camera is None or self.camera.id != camera.id:
-            return  # the user moved on while the probe ran
-        url = camera.live_hls_url
-        if self.transport.stream_combo.currentText() == STREAM_RTSP:
-            url = self._rtsp_or_fallback(camera, rtsp_supported) or url
-        if not url:
-            self.playback.stop()
+    def _on_view_picture_note_changed(self, text: str) -> None:
+        if text:
             self.video.clear()
-            self.video.show_message(f"“{camera.title}” has no live stream address.")
-            return
-        self.playback.play_live(url)
-        self.backend.set_muted(self._muted())
-
-    def _rtsp_or_fallback(self, camera: Camera, rtsp_supported: bool | None) -> str | None:
-        if not camera.live_rtsp_url:
-            self.message_posted.emit(f"“{camera.title}” has no RTSP address; playing HLS.", MessageLevel.INFO)
-        elif rtsp_supported is False:
-            self.message_posted.emit(
-                "This VLC cannot play RTSP (it was built without live555); playing HLS instead.",
-                MessageLevel.WARNING,
-            )
+            self.video.show_message(text)
         else:
-            return camera.live_rtsp_url
-        self.transport.set_stream(STREAM_HLS)
-        return None
-
-    def play_archive(self, t: float) -> None:
-        if self.camera is None:
-            return
-        if not self.camera.has_archive_access:
-            self.message_posted.emit(f"This key has no archive access for “{self.camera.title}”.", MessageLevel.WARNING)
-            return
-        self.video.hide_message()
-        self.timeline.set_cursor(t)
-        self.playback.play_archive(t)
-        self.backend.set_muted(self._muted())
-
-    def _show_offline(self, camera: Camera) -> None:
-        self.playback.stop()
-        self.video.clear()
-        since = camera.last_online_date.astimezone().strftime("%Y-%m-%d %H:%M") if camera.last_online_date else "unknown"
-        self.mode_label.setText("offline")
-        self.video.show_message(f"“{camera.title}” is offline since {since}.")
-        if camera.preview_url:
-            camera_id = camera.id
-            self.session.runner.submit(
-                self._load_preview_image,
-                camera.preview_url,
-                on_done=lambda image: self._on_preview_loaded(camera_id, image),
-                on_error=lambda exc: log.info("preview of an offline camera failed: %s", exc),
-                key=("offline-preview", id(self)),
-            )
-
-    def _load_preview_image(self, url: str) -> QImage:
-        image = QImage.fromData(self.session.client.fetch_bytes(url))  # decoded here, on the worker
-        if image.isNull():
-            raise ValueError("the preview is not an image")
-        return image
-
-    def _on_preview_loaded(self, camera_id: str, image: QImage) -> None:
-        if self.camera is not None and self.camera.id == camera_id and self.playback.mode is Mode.IDLE:
-            self.video.set_frame(image)
-
-    def retry(self) -> None:
-        at = self.playback.current_time()
-        if self.playback.mode is Mode.ARCHIVE and at is not None:
-            self.play_archive(at)
-        else:
-            self.go_live()
+            self.video.hide_message()
 
     # --- timeline: cursor, thumbnails -------------------------------------------------------
 
     def _on_cursor_timer_timeout(self) -> None:
         now = datetime.now().timestamp()
         self.timeline.set_now(now)
-        at = self.playback.current_time()
+        at = self.view.playback.current_time()
         if at is not None:
             self.timeline.set_cursor(at)
             self.transport.time_label.setText(datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M:%S"))
-        elif self.playback.mode is Mode.LIVE:
+        elif self.view.playback.mode is Mode.LIVE:
             self.transport.time_label.setText("")
 
     def _request_thumbnail(self, t: float, x: float) -> None:
-        if self.camera is None or not self.camera.has_archive_access:
+        if not self.view.has_previews:
             return
         bucket = self.timeline.thumbnail_grid().bucket_time(t)
-        self.thumbnail_popup.show_loading(bucket)
+        self.thumbnail_popup.show_loading(bucket)  # first: a cached picture arrives inside request
         self.thumbnail_popup.place_above(int(x), self.timeline)
-        self.thumbnails.request(self.camera, bucket)
+        self.view.request_thumbnail(bucket)
 
     def _on_timeline_hovered(self, t: float, x: float) -> None:
         self._request_thumbnail(t, x)
@@ -288,101 +205,49 @@ class PlayerPanel(QWidget):
         self.thumbnail_popup.hide()
         self.play_archive(t)
 
+    def _shows(self, camera_id: str, t: float) -> bool:
+        return self.camera is not None and camera_id == self.camera.id and self.thumbnail_popup.shown_time == t
+
     def _on_thumbnail_ready(self, camera_id: str, t: float, image: QImage) -> None:
-        if self.camera is not None and camera_id == self.camera.id and self.thumbnail_popup.shown_time == t:
+        if self._shows(camera_id, t):
             self.thumbnail_popup.show_image(t, image)
 
     def _on_thumbnail_missing(self, camera_id: str, t: float) -> None:
-        if self.camera is not None and camera_id == self.camera.id and self.thumbnail_popup.shown_time == t:
+        if self._shows(camera_id, t):
             self.thumbnail_popup.show_gap(t)
 
-    def _on_timeline_data_source_changed(self, source: str) -> None:
-        if source != "archive":
-            self.message_posted.emit("The Archive API is unavailable; the timeline shows /recordings instead.", MessageLevel.INFO)
+    def _on_thumbnail_failed(self, camera_id: str, t: float, message: str) -> None:
+        if self._shows(camera_id, t):
+            self.thumbnail_popup.show_error(t, message)
 
     # --- playback state ---------------------------------------------------------------------
 
     def _on_playback_mode_changed(self, mode: Mode) -> None:
-        archive = mode is Mode.ARCHIVE
-        self.transport.set_archive_mode(archive)
-        self.mode_label.setText({Mode.LIVE: "● LIVE", Mode.ARCHIVE: "ARCHIVE"}.get(mode, ""))
+        self.transport.set_archive_mode(mode is Mode.ARCHIVE)
+        self._update_mode_label()
         if mode is Mode.LIVE:
+            self.transport.reset_rate()  # live plays at 1× (the view-model set the backend so)
             self.timeline.set_cursor(None)
 
-    def _on_playback_gap_skipped(self, start: float, end: float) -> None:
-        minutes = (end - start) / 60
-        gap = f"{minutes:.0f} min" if minutes >= 1 else f"{end - start:.0f} s"
-        self.message_posted.emit(
-            f"No video from {datetime.fromtimestamp(start):%H:%M:%S}: jumped over a gap of {gap} "
-            f"to {datetime.fromtimestamp(end):%Y-%m-%d %H:%M:%S}.",
-            MessageLevel.INFO,
-        )
-
-    def _on_playback_no_archive(self, t: float) -> None:
-        self.message_posted.emit(
-            f"There is no archive video from {datetime.fromtimestamp(t):%Y-%m-%d %H:%M:%S} on.", MessageLevel.INFO
-        )
-        if self.camera is not None and self.camera.is_online:
-            self.go_live()
-
-    def _on_backend_first_frame_shown(self, seconds: float) -> None:
-        # The e2e test and support requests read this line from the log.
-        log.info("first frame shown after %.0f ms (%s)", seconds * 1000, self.camera.title if self.camera else "?")
+    def _update_mode_label(self) -> None:
+        mode = self.view.playback.mode
+        camera = self.camera
+        if mode is Mode.IDLE and camera is not None and not camera.is_online:
+            self.mode_label.setText("offline")
+        else:
+            self.mode_label.setText({Mode.LIVE: "● LIVE", Mode.ARCHIVE: "ARCHIVE"}.get(mode, ""))
 
     def _on_backend_state_changed(self, state: PlayerState) -> None:
         self.transport.set_playing(state in (PlayerState.PLAYING, PlayerState.BUFFERING, PlayerState.OPENING))
 
-    def _on_backend_error_occurred(self, message: str) -> None:
-        title = self.camera.title if self.camera else "the stream"
-        if self.playback.mode is Mode.ARCHIVE:
-            return  # the playback controller resumes, or says why it cannot
-        self.message_posted.emit(f"Cannot play {title}: {message}", MessageLevel.ERROR)
-
-    def _on_transport_play_pause_clicked(self) -> None:
-        state = self.backend.state()
-        if state in (PlayerState.PLAYING, PlayerState.BUFFERING, PlayerState.OPENING):
-            self.backend.pause()
-        elif state == PlayerState.PAUSED:
-            self.backend.play()
-        else:
-            self.retry()
-
-    def _on_transport_stream_chosen(self, _text: str) -> None:
-        if self.camera is not None and self.playback.mode is not Mode.ARCHIVE:
-            self.go_live()
-
     # --- audio ------------------------------------------------------------------------------
 
     def _muted(self) -> bool:
-        return self.transport.mute_button.isChecked() or not (self.camera and self.camera.is_audio_granted)
+        return self.transport.mute_button.isChecked() or not self.view.audio_allowed
 
     def _update_audio_controls(self) -> None:
-        self.transport.set_audio_allowed(bool(self.camera and self.camera.is_audio_granted))
+        self.transport.set_audio_allowed(self.view.audio_allowed)
         self.backend.set_muted(self._muted())
-
-    # --- snapshot ---------------------------------------------------------------------------
-
-    def save_snapshot(self) -> None:
-        image = self.backend.snapshot()
-        if image.isNull():
-            image = self.video.current_image()
-        if image.isNull() or self.camera is None:
-            self.message_posted.emit("There is no picture to save yet.", MessageLevel.INFO)
-            return
-        at = self.playback.current_time()
-        when = datetime.fromtimestamp(at).astimezone() if at is not None else datetime.now().astimezone()
-        path = self.snapshot_dir / safe_filename(self.camera.title, when, ".png")
-        self.session.runner.submit(
-            write_png,
-            image,
-            path,
-            on_done=self._on_snapshot_written,
-            on_error=lambda exc: self.message_posted.emit(f"Could not save the snapshot: {exc}", MessageLevel.ERROR),
-        )
-
-    def _on_snapshot_written(self, path: Path) -> None:
-        self.message_posted.emit(f"Snapshot saved: {path}", MessageLevel.INFO)
-        self.snapshot_saved.emit(str(path))
 
     # --- fullscreen -------------------------------------------------------------------------
 
@@ -415,7 +280,5 @@ class PlayerPanel(QWidget):
     def shutdown(self) -> None:
         self._cursor_timer.stop()
         self._leave_fullscreen()
-        self.thumbnails.close()
-        self.timeline_data.close()
-        self.backend.close()
+        self.view.close()
 

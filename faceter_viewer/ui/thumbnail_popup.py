@@ -1,6 +1,7 @@
 """The preview thumbnail shown above the timeline while hovering or scrubbing.
 
-It shows the picture with its actual time; for a gap a placeholder ("no video"), never an error.
+It shows the picture with its actual time; for a gap a placeholder ("no video here"); when the
+preview could not be fetched, "no preview" and the reason (never "loading" forever).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class ThumbnailPopup(QWidget):
         self._time, self._placeholder = t, "no video here"
         self.update()
 
+    def show_error(self, t: float, message: str) -> None:
+        self._time, self._placeholder = t, f"no preview\n{message}"
+        self.update()
+
     def place_above(self, x: int, anchor: QWidget) -> None:
         """Centre the popup over x of `anchor` (the timeline), kept inside the parent."""
         parent = self.parentWidget()
@@ -64,7 +69,8 @@ class ThumbnailPopup(QWidget):
         else:
             painter.fillRect(picture, QColor(50, 50, 55))
             painter.setPen(QColor(200, 200, 200))
-            painter.drawText(picture, Qt.AlignmentFlag.AlignCenter, self._placeholder or "")
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            painter.drawText(picture.adjusted(6, 6, -6, -6), flags, self._placeholder or "")
         if self._time is not None:
             painter.setPen(QColor(255, 255, 255))
             label = datetime.fromtimestamp(self._time).strftime("%Y-%m-%d %H:%M:%S")

@@ -18,6 +18,7 @@ from faceter_viewer.api.integration import IntegrationClient
 from faceter_viewer.demo.media.timecode import decode_timecode
 from faceter_viewer.player.vlc_backend import VlcBackend
 from faceter_viewer.player.vlc_runtime import wait_for_releases
+from faceter_viewer.services.camera_view import CameraView
 from faceter_viewer.services.playback import Mode
 from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import TaskRunner
@@ -36,9 +37,9 @@ def shown_time(panel: PlayerPanel) -> float:
 def make_panel(qtbot, client: IntegrationClient, tmp_path) -> PlayerPanel:
     runner = TaskRunner(max_workers=2)
     session = Session(client, runner)
-    view = PlayerPanel(session, VlcBackend(), snapshot_dir=tmp_path)
+    view = PlayerPanel(CameraView(session, VlcBackend(), snapshot_dir=tmp_path))
     view.messages = []
-    view.message_posted.connect(lambda text, level: view.messages.append(text))
+    session.messages.posted.connect(lambda message: view.messages.append(message.text))
     view._test_runner = runner
     qtbot.addWidget(view)
     view.resize(900, 600)
@@ -82,7 +83,7 @@ def test_click_on_the_timeline_plays_that_moment(qtbot, panel, demo_client, demo
     first_frames: list[float] = []
     panel.backend.first_frame_shown.connect(lambda _s: first_frames.append(shown_time(panel)))
     QTest.mouseClick(panel.timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, panel.timeline.height() // 2))
-    qtbot.waitUntil(lambda: panel.playback.mode is Mode.ARCHIVE and bool(first_frames), timeout=20000)
+    qtbot.waitUntil(lambda: panel.view.playback.mode is Mode.ARCHIVE and bool(first_frames), timeout=20000)
     assert abs(first_frames[0] - clicked_at) <= FRAME + 0.001, (first_frames[0], clicked_at)
 
 
@@ -95,7 +96,7 @@ def test_cursor_follows_the_frames_while_playing(qtbot, panel, demo_client, demo
     differences: list[float] = []
 
     def compare(image) -> None:  # at each frame's arrival: the cursor against the frame's time
-        differences.append(abs(panel.playback.current_time() - decode_timecode(qimage_to_array(image)).timestamp()))
+        differences.append(abs(panel.view.playback.current_time() - decode_timecode(qimage_to_array(image)).timestamp()))
 
     panel.backend.frame_ready.connect(compare)
     qtbot.waitUntil(lambda: len(differences) >= 60, timeout=20000)
@@ -124,7 +125,7 @@ def test_a_click_in_a_gap_jumps_to_the_next_recording(qtbot, panel, demo_client,
     gap_start, gap_end = find_gap(demo_service, 0, min_seconds=30)
     camera = archive_camera(demo_client, demo_service, index=0)
     panel.show_camera(camera)
-    with qtbot.waitSignal(panel.playback.gap_skipped, timeout=20000) as skipped:
+    with qtbot.waitSignal(panel.view.playback.gap_skipped, timeout=20000) as skipped:
         panel.play_archive(gap_start + 5.0)
     assert skipped.args == [gap_start + 5.0, gap_end]
     wait_frames(qtbot, panel, 5)
@@ -149,7 +150,7 @@ def test_playback_outlives_a_short_token(qtbot, make_demo_service, tmp_path):
             now_showing = shown_time(view)
             # playback went on from where it was, at about real speed (a re-open costs a moment)
             assert start + elapsed - 6.0 <= now_showing <= start + elapsed + 4.0, (now_showing - start, elapsed)
-            assert abs(view.playback.current_time() - now_showing) <= 0.2
+            assert abs(view.view.playback.current_time() - now_showing) <= 0.2
         finally:
             close_panel(view)
 
@@ -173,8 +174,8 @@ def test_back_to_live(qtbot, panel, demo_client, demo_service):
     panel.show_camera(camera)
     panel.play_archive(recent_archive_time(demo_service) - 60.0)
     wait_frames(qtbot, panel, 5)
-    assert panel.playback.mode is Mode.ARCHIVE
+    assert panel.view.playback.mode is Mode.ARCHIVE
     panel.go_live()
     wait_frames(qtbot, panel, 5)
-    assert panel.playback.mode is Mode.LIVE
+    assert panel.view.playback.mode is Mode.LIVE
     assert time.time() - shown_time(panel) < 15

@@ -17,7 +17,8 @@ from faceter_viewer.player.vlc_backend import VlcBackend
 from faceter_viewer.player.vlc_runtime import wait_for_releases
 from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import TaskRunner
-from faceter_viewer.ui.message_bar import MessageLevel
+from faceter_viewer.services.camera_view import CameraView
+from faceter_viewer.services.messages import MessageLevel
 from faceter_viewer.ui.player_panel import PlayerPanel
 from faceter_viewer.ui.transport_bar import STREAM_RTSP
 from tests.helpers.frames import qimage_to_array
@@ -30,9 +31,9 @@ def panel(qtbot, demo_client, tmp_path) -> Iterator[PlayerPanel]:
     runner = TaskRunner(max_workers=2)
     session = Session(demo_client, runner)
     backend = VlcBackend()
-    view = PlayerPanel(session, backend, snapshot_dir=tmp_path / "snapshots")
+    view = PlayerPanel(CameraView(session, backend, snapshot_dir=tmp_path / "snapshots"))
     view.messages = []
-    view.message_posted.connect(lambda text, level: view.messages.append((text, level)))
+    session.messages.posted.connect(lambda message: view.messages.append((message.text, message.level)))
     qtbot.addWidget(view)
     view.resize(800, 520)
     view.show()
@@ -106,7 +107,7 @@ def test_snapshot_is_a_png_of_the_shown_frame(qtbot, panel, demo_client, tmp_pat
     camera = first(demo_client.list_cameras(), is_online=True)
     panel.show_camera(camera)
     qtbot.waitUntil(lambda: panel.video.painted_frames >= 5, timeout=20000)
-    with qtbot.waitSignal(panel.snapshot_saved, timeout=10000) as saved:
+    with qtbot.waitSignal(panel.view.snapshot_saved, timeout=10000) as saved:
         panel.save_snapshot()
     path = saved.args[0]
     assert path.endswith(".png") and camera.title.split()[0] in path

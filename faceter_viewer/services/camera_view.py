@@ -1,0 +1,322 @@
+"""The view-model of one camera on screen: what plays, its timeline data, its previews.
+
+`CameraView` owns, for one camera at a time, the PlaybackController (and its backend), the
+TimelineDataService and the ThumbnailService, all on the session's shared pool. Widgets are
+views of it: PlayerPanel, TimelineWidget and TransportBar take it in their constructor and
+connect to its signals (napari's `QtDims(dims)`); a grid tile is one more CameraView.
+Switching camera re-targets it (`set_camera`); nothing else changes.
+
+What happens that the user should notice (a failed load, a jumped gap, a snapshot saved) is
+posted to the session's MessageHub. What a camera *is* (offline, no archive access, no audio,
+the timeline showing /recordings) is `status`, shown in place by the views, never a banner.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from faceter_viewer.core.filenames import safe_filename
+from faceter_viewer.player.backend import PlayerBackend
+from faceter_viewer.services.messages import MessageLevel
+from faceter_viewer.services.playback import Mode, PlaybackController
+from faceter_viewer.services.session import Session
+from faceter_viewer.services.snapshots import snapshot_folder, write_png
+from faceter_viewer.services.thumbnails import ThumbnailService
+from faceter_viewer.services.timeline_data import TimelineDataService
+
+if TYPE_CHECKING:
+    from faceter_viewer.api.models import Camera
+
+log = logging.getLogger("faceter_viewer.services.camera_view")
+
+
+class Stream(enum.StrEnum):
+    """The live stream protocol the user chose (the transport bar's combo shows these texts)."""
+
+    HLS = "HLS"
+    RTSP = "RTSP"
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    """A camera's standing state, shown in the player header and on the timeline."""
+
+    camera: Camera | None = None
+    timeline_source: str = "archive"  # "archive" | "recordings" (TimelineDataService.source)
+
+    @property
+    def badges(self) -> list[str]:
+        camera = self.camera
+        if camera is None:
+            return []
+        badges = []
+        if not camera.is_online:
+            badges.append("offline")
+        if not camera.has_archive_access:
+            badges.append("no archive access")
+        if not camera.is_audio_granted:
+            badges.append("no audio")
+        return badges
+
+    @property
+    def timeline_note(self) -> str:
+        """A caption for the timeline: why it shows less than the archive (empty: nothing)."""
+        if self.camera is None:
+            return ""
+        if not self.camera.has_archive_access:
+            return "No archive access for this key: recordings only, no playback"
+        if self.timeline_source != "archive":
+            return "Archive API unavailable: showing recordings"
+        return ""
+
+    def offline_note(self) -> str:
+        camera = self.camera
+        if camera is None or camera.is_online:
+            return ""
+        since = camera.last_online_date.astimezone().strftime("%Y-%m-%d %H:%M") if camera.last_online_date else "unknown"
+        return f"“{camera.title}” is offline since {since}."
+
+
+class CameraView(QObject):
+    camera_changed = Signal(object)  # Camera | None: a different camera (not a fresher copy)
+    status_changed = Signal(object)  # CameraStatus
+    picture_note_changed = Signal(str)  # what to say over the picture ("" = nothing)
+    offline_preview_loaded = Signal(QImage)  # the last preview of an offline camera
+    snapshot_saved = Signal(str)  # path
+
+    def __init__(
+        self,
+        session: Session,
+        backend: PlayerBackend | None = None,
+        parent: QObject | None = None,
+        *,
+        snapshot_dir: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if backend is None:
+            from faceter_viewer.player.vlc_backend import VlcBackend  # libvlc loads with the first view
+
+            backend = VlcBackend(self)
+        self.session = session
+        self.backend = backend
+        self.snapshot_dir = snapshot_dir or snapshot_folder()
+        self.camera: Camera | None = None
+        self.stream = Stream.HLS
+        self.playback = PlaybackController(session, backend, self)
+        self.timeline_data = TimelineDataService(session, self)
+        self.thumbnails = ThumbnailService(session, self)
+        self._tasks = session.tasks()
+        self._status = CameraStatus()
+
+        self.playback.gap_skipped.connect(self._on_playback_gap_skipped)
+        self.playback.no_archive.connect(self._on_playback_no_archive)
+        self.playback.failed.connect(self._on_playback_failed)
+        self.timeline_data.failed.connect(self._on_timeline_data_failed)
+        self.timeline_data.source_changed.connect(lambda _source: self._update_status())
+        backend.error_occurred.connect(self._on_backend_error_occurred)
+        backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
+
+    @property
+    def messages(self):
+        return self.session.messages
+
+    @property
+    def status(self) -> CameraStatus:
+        return self._status
+
+    @property
+    def audio_allowed(self) -> bool:
+        return bool(self.camera and self.camera.is_audio_granted)
+
+    # --- what to show -------------------------------------------------------------------------
+
+    def set_camera(self, camera: Camera) -> None:
+        """Show a camera: its live stream (or its preview when offline) and its timeline. The
+        same camera again (a fresher copy from a camera-list refresh) keeps what plays."""
+        same = self.camera is not None and self.camera.id == camera.id
+        self.camera = camera
+        if same:
+            self.playback.camera = camera  # fresher details (token, grants)
+            self._update_status()
+            return
+        self.playback.set_camera(camera)
+        self.thumbnails.cancel()
+        self.timeline_data.set_camera(camera)  # events show even without archive access
+        self.camera_changed.emit(camera)
+        self._update_status()
+        self.go_live()
+
+    def set_stream(self, stream: Stream | str) -> None:
+        """Choose the live protocol; re-opens live unless the archive plays."""
+        stream = Stream(stream)
+        if stream is self.stream:
+            return
+        self.stream = stream
+        if self.camera is not None and self.playback.mode is not Mode.ARCHIVE:
+            self.go_live()
+
+    def go_live(self) -> None:
+        camera = self.camera
+        if camera is None:
+            return
+        self.backend.set_rate(1.0)
+        if not camera.is_online:
+            self._show_offline(camera)
+            return
+        self.picture_note_changed.emit("")
+        if self.stream is Stream.RTSP:
+            from faceter_viewer.player.capability import cached_capabilities
+
+            # The probe may load libvlc (up to a second): never on the GUI thread.
+            self._tasks.submit(
+                cached_capabilities, on_done=lambda caps: self._open_live(camera, caps.rtsp), key="rtsp-probe"
+            )
+            return
+        self._open_live(camera, None)
+
+    def play_archive(self, t: float) -> None:
+        """Play the archive from `t` (epoch seconds); the controller checks access and says why not."""
+        if self.camera is None:
+            return
+        self.picture_note_changed.emit("")
+        self.playback.play_archive(t)
+
+    def retry(self) -> None:
+        at = self.playback.current_time()
+        if self.playback.mode is Mode.ARCHIVE and at is not None:
+            self.play_archive(at)
+        else:
+            self.go_live()
+
+    @property
+    def has_previews(self) -> bool:
+        """Archive previews exist for this camera and key (the Archive API needs the grant)."""
+        return bool(self.camera and self.camera.has_archive_access)
+
+    def request_thumbnail(self, bucket_time: float) -> None:
+        """Ask for the preview at a bucket time (the thumbnails' signals answer)."""
+        if self.camera is not None and self.has_previews:
+            self.thumbnails.request(self.camera, bucket_time)
+
+    def save_snapshot(self, fallback: QImage | None = None) -> None:
+        """Write the picture on screen as PNG on a worker (the backend's snapshot, else what the
+        video widget shows)."""
+        image = self.backend.snapshot()
+        if image.isNull() and fallback is not None:
+            image = fallback
+        if image.isNull() or self.camera is None:
+            self.messages.info("There is no picture to save yet.")
+            return
+        at = self.playback.current_time()
+        when = datetime.fromtimestamp(at).astimezone() if at is not None else datetime.now().astimezone()
+        path = self.snapshot_dir / safe_filename(self.camera.title, when, ".png")
+        self._tasks.submit(
+            write_png,
+            image,
+            path,
+            on_done=self._on_snapshot_written,
+            on_error=lambda exc: self.messages.error(f"Could not save the snapshot: {exc}"),
+        )
+
+    def close(self) -> None:
+        """Stop everything this view runs; the shared pool stays for the others."""
+        self._tasks.close()
+        self.thumbnails.close()
+        self.timeline_data.close()
+        self.playback.stop()
+        self.backend.close()
+
+    # --- live ---------------------------------------------------------------------------------
+
+    def _open_live(self, camera: Camera, rtsp_supported: bool | None) -> None:
+        if self.camera is None or self.camera.id != camera.id:
+            return  # the user moved on while the probe ran
+        url = camera.live_hls_url
+        if self.stream is Stream.RTSP:
+            url = self._rtsp_or_fallback(camera, rtsp_supported) or url
+        if not url:
+            self.playback.stop()
+            self.picture_note_changed.emit(f"“{camera.title}” has no live stream address.")
+            return
+        self.playback.play_live(url)
+
+    def _rtsp_or_fallback(self, camera: Camera, rtsp_supported: bool | None) -> str | None:
+        if not camera.live_rtsp_url:
+            self.messages.info(f"“{camera.title}” has no RTSP address; playing HLS.")
+        elif rtsp_supported is False:
+            self.messages.warning("This VLC cannot play RTSP (it was built without live555); playing HLS instead.")
+        else:
+            return camera.live_rtsp_url
+        self.stream = Stream.HLS
+        self._update_status()  # the transport's combo follows the status
+        return None
+
+    def _show_offline(self, camera: Camera) -> None:
+        self.playback.stop()
+        self.picture_note_changed.emit(self._status.offline_note())
+        if camera.preview_url:
+            camera_id = camera.id
+            self._tasks.submit(
+                self._load_preview_image,
+                camera.preview_url,
+                on_done=lambda image: self._on_preview_loaded(camera_id, image),
+                on_error=lambda exc: log.info("preview of an offline camera failed: %s", exc),
+                key="offline-preview",
+            )
+
+    def _load_preview_image(self, url: str) -> QImage:
+        image = QImage.fromData(self.session.client.fetch_bytes(url))  # decoded here, on the worker
+        if image.isNull():
+            raise ValueError("the preview is not an image")
+        return image
+
+    def _on_preview_loaded(self, camera_id: str, image: QImage) -> None:
+        if self.camera is not None and self.camera.id == camera_id and self.playback.mode is Mode.IDLE:
+            self.offline_preview_loaded.emit(image)
+
+    # --- what happened: messages ----------------------------------------------------------------
+
+    def _on_playback_gap_skipped(self, start: float, end: float) -> None:
+        minutes = (end - start) / 60
+        gap = f"{minutes:.0f} min" if minutes >= 1 else f"{end - start:.0f} s"
+        self.messages.info(
+            f"No video from {datetime.fromtimestamp(start):%H:%M:%S}: jumped over a gap of {gap} "
+            f"to {datetime.fromtimestamp(end):%Y-%m-%d %H:%M:%S}."
+        )
+
+    def _on_playback_no_archive(self, t: float) -> None:
+        self.messages.info(f"There is no archive video from {datetime.fromtimestamp(t):%Y-%m-%d %H:%M:%S} on.")
+        if self.camera is not None and self.camera.is_online:
+            self.go_live()
+
+    def _on_playback_failed(self, text: str) -> None:
+        self.messages.post(text, MessageLevel.ERROR, action_text="Retry", on_action=self.retry)
+
+    def _on_timeline_data_failed(self, text: str) -> None:
+        self.messages.post(text, MessageLevel.WARNING, action_text="Retry", on_action=self.timeline_data.retry)
+
+    def _on_backend_error_occurred(self, message: str) -> None:
+        if self.playback.mode is Mode.ARCHIVE:
+            return  # the playback controller resumes, or says why it cannot
+        title = self.camera.title if self.camera else "the stream"
+        self.messages.post(f"Cannot play {title}: {message}", MessageLevel.ERROR, action_text="Retry", on_action=self.retry)
+
+    def _on_backend_first_frame_shown(self, seconds: float) -> None:
+        # The e2e test and support requests read this line from the log.
+        log.info("first frame shown after %.0f ms (%s)", seconds * 1000, self.camera.title if self.camera else "?")
+
+    def _on_snapshot_written(self, path: Path) -> None:
+        self.messages.info(f"Snapshot saved: {path}")
+        self.snapshot_saved.emit(str(path))
+
+    def _update_status(self) -> None:
+        self._status = CameraStatus(self.camera, self.timeline_data.source)
+        self.status_changed.emit(self._status)  # also for a fresher copy of the same camera
