@@ -72,7 +72,7 @@ class CameraStatus:
         if self.camera is None:
             return ""
         if not self.camera.has_archive_access:
-            return "No archive access for this key: recordings only, no playback"
+            return "No archive access for this key: events only"
         if self.timeline_source != "archive":
             return "Archive API unavailable: showing recordings"
         return ""
@@ -294,8 +294,7 @@ class CameraView(QObject):
 
     def _on_playback_no_archive(self, t: float) -> None:
         self.messages.info(f"There is no archive video from {datetime.fromtimestamp(t):%Y-%m-%d %H:%M:%S} on.")
-        if self.camera is not None and self.camera.is_online:
-            self.go_live()
+        self.go_live()  # live, or the offline camera's last preview: never "archive" with nothing
 
     def _on_playback_failed(self, text: str) -> None:
         self.messages.post(text, MessageLevel.ERROR, action_text="Retry", on_action=self.retry)

@@ -1,0 +1,111 @@
+"""CameraView, the per-camera view-model, against the demo service over real HTTP.
+
+The player is the scripted FakeBackend (tests/helpers/fake_backend.py): what is checked here is
+what the view-model loads, on which threads, and what it tells the user; the real-libvlc
+playback through the same view-model is tested in test_archive_view.py and test_live_view.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from faceter_viewer.app import WORKERS
+from faceter_viewer.services.camera_view import CameraView
+from faceter_viewer.services.messages import Message
+from faceter_viewer.services.playback import Mode
+from faceter_viewer.services.session import Session
+from faceter_viewer.services.tasks import TaskRunner
+from tests.helpers.demo_fixtures import recent_archive_time
+from tests.helpers.fake_backend import FakeBackend
+
+SERVER_ROOM = 4  # the demo camera without an archive grant (demo/dataset.py)
+
+
+@pytest.fixture
+def session(demo_client) -> Iterator[Session]:
+    runner = TaskRunner(max_workers=WORKERS, name="faceter-worker")
+    session = Session(demo_client, runner)
+    session.posted: list[Message] = []  # type: ignore[misc]
+    session.messages.posted.connect(session.posted.append)
+    yield session
+    session.close()
+    runner.shutdown()
+
+
+def settle(qtbot, views: list[CameraView]) -> None:
+    qtbot.waitUntil(lambda: all(v.timeline_data.idle for v in views), timeout=30000)
+
+
+def worker_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t is not threading.main_thread())
+
+
+def test_the_thread_count_does_not_grow_with_the_number_of_views(qtbot, session, demo_client, demo_service):
+    cameras = [c for c in demo_client.list_cameras() if c.has_archive_access and c.is_online]
+    t = recent_archive_time(demo_service) - 300.0
+    before = worker_threads()
+
+    def open_views(n: int) -> list[CameraView]:
+        views = [CameraView(session, FakeBackend()) for _ in range(n)]
+        for i, view in enumerate(views):
+            view.set_camera(cameras[i % len(cameras)])
+            view.timeline_data.request_range(t - 3600, t + 600)
+            view.play_archive(t)  # a playlist fetch on the pool
+            view.request_thumbnail(t)  # and a preview
+        qtbot.waitUntil(lambda: all(v.backend.opened and v.playback.mode is Mode.ARCHIVE for v in views), timeout=30000)
+        settle(qtbot, views)
+        return views
+
+    one = open_views(1)
+    with_one = worker_threads() - before
+    sixteen = open_views(16)
+    with_sixteen = worker_threads() - before
+    print(f"threads besides the main thread's, beyond the demo service's: 1 view {with_one}, 16 views {with_sixteen}")
+    for view in one + sixteen:
+        view.close()
+    # Every view's work ran on the session's pool: no view added a thread of its own.
+    assert with_sixteen <= WORKERS, f"{with_sixteen} threads for 16 views (pool of {WORKERS})"
+    assert all(v.backend.opened[-1].url.endswith("index.m3u8") or "m3u8" in v.backend.opened[-1].url for v in sixteen)
+
+
+def test_a_camera_without_archive_access_says_so_in_place_not_in_banners(qtbot, session, demo_client):
+    cameras = demo_client.list_cameras()
+    no_archive = cameras[SERVER_ROOM]
+    assert not no_archive.has_archive_access
+    other = next(c for c in cameras if c.is_online and c.has_archive_access)
+    view = CameraView(session, FakeBackend())
+    statuses = []
+    view.status_changed.connect(statuses.append)
+    for camera in (no_archive, other, no_archive):  # selecting it again must not bring banners back
+        view.set_camera(camera)
+        view.timeline_data.request_range(time.time() - 3 * 3600, time.time())
+        settle(qtbot, [view])
+    assert view.status.camera is not None and view.status.camera.id == no_archive.id
+    assert "no archive access" in view.status.badges
+    assert view.status.timeline_note.startswith("No archive access")
+    assert [m.text for m in session.posted] == [], "a standing state is not a banner"
+    assert view.playback.mode is Mode.LIVE  # it still plays live
+
+    view.play_archive(1.0)  # the user asks for the archive anyway: told once, why
+    assert len(session.posted) == 1 and "no archive access" in session.posted[0].text
+    view.close()
+
+
+def test_switching_camera_retargets_everything(qtbot, session, demo_client):
+    first, second = [c for c in demo_client.list_cameras() if c.is_online and c.has_archive_access][:2]
+    view = CameraView(session, FakeBackend())
+    changed = []
+    view.camera_changed.connect(changed.append)
+    view.set_camera(first)
+    view.set_camera(first.model_copy())  # a fresher copy from a list refresh: nothing restarts
+    view.set_camera(second)
+    assert [c.id for c in changed] == [first.id, second.id]
+    assert view.timeline_data.camera.id == second.id
+    assert view.playback.camera.id == second.id
+    assert view.backend.last_opened.url == second.live_hls_url
+    assert len(view.backend.opened) == 2  # live of the first, then of the second
+    view.close()
