@@ -131,6 +131,16 @@ class Event(ApiModel):
     merged_events_count: int | None = None
     attributes: ListedAttributes = Field(default_factory=dict)
 
+    @property
+    def start_timestamp(self) -> float:
+        """`start_time` in epoch seconds."""
+        return self.start_time.timestamp()
+
+    @property
+    def end_timestamp(self) -> float | None:
+        """`end_time` in epoch seconds; None when the event has no end."""
+        return None if self.end_time is None else self.end_time.timestamp()
+
 
 class EventPage(ApiModel):
     items: list[Event] = Field(default_factory=list)
@@ -179,6 +189,16 @@ integer whenever it is one."""
 class Recording(ApiModel):
     start_date: ApiDateTime
     duration_seconds: Seconds = 0
+
+    @property
+    def start_timestamp(self) -> float:
+        """`start_date` in epoch seconds."""
+        return self.start_date.timestamp()
+
+    @property
+    def end_timestamp(self) -> float:
+        """The recording's end in epoch seconds."""
+        return self.start_date.timestamp() + self.duration_seconds
 
 
 class VideoExportRequest(ApiModel):
@@ -250,6 +270,16 @@ class TimelineInterval(ApiModel):
     @property
     def end(self) -> datetime:
         return rules.from_timeline_ms(self.time + self.duration)
+
+    @property
+    def start_timestamp(self) -> float:
+        """`time` in epoch SECONDS, the unit everything past api/ uses (§16: the wire has ms)."""
+        return self.time / 1000
+
+    @property
+    def end_timestamp(self) -> float:
+        """`time + duration` in epoch SECONDS."""
+        return (self.time + self.duration) / 1000
 
 
 class ArchiveSize(ApiModel):

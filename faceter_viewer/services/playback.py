@@ -200,7 +200,7 @@ def _prepare_window(archive, t: float) -> tuple[PlaylistWindow, str, float] | No
     now = time.time()
     try:
         found = archive.timeline(t - 1.0, min(now, t + MAX_WINDOW_SECONDS * 24))
-        intervals = ArchiveIntervals.from_pairs((i.time / 1000, (i.time + i.duration) / 1000) for i in found)
+        intervals = ArchiveIntervals.from_pairs((i.start_timestamp, i.end_timestamp) for i in found)
     except errors.NoArchiveError:
         return None
     window = plan_window(intervals, t, now)

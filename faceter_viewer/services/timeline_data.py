@@ -7,8 +7,8 @@ the range and arms two timers: a zero-delay one that shows what the cache holds 
 restarted by each call, never holding loads back more than 250 ms) before loads start, so the
 zoom levels a wheel sweep passes through are not each loaded.
 
-Planning works on a grid of aligned chunks whose size follows the zoom (timeline_chunks.py): the
-chunks touching the visible range plus half a span either side are wanted; a chunk is loaded
+Planning works on a grid of aligned chunks whose size follows the zoom (core/timeline/chunks.py):
+the chunks touching the visible range plus half a span either side are wanted; a chunk is loaded
 unless a cached chunk containing it (itself or a coarser ancestor) is usable, so panning back and
 zooming in reuse the cache without a request. A chunk holding "now" is refreshed by loading only
 its tail (since a little before its last load) and joining it to what was loaded before. Each kind (intervals, events) has at most one load
@@ -45,25 +45,26 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from faceter_viewer.api import errors
 from faceter_viewer.api.models import Camera, Event
 from faceter_viewer.core.lru_cache import LruCache
-from faceter_viewer.services.session import Session
-from faceter_viewer.services.tasks import TaskRunner, Ticket
-from faceter_viewer.services.timeline_chunks import (
-    ARCHIVE,
-    EVENTS,
-    RECORDINGS,
+from faceter_viewer.core.timeline.chunks import (
     SETTLE_SECONDS,
     Chunk,
     Entry,
     EventData,
     EventTypeTable,
-    IntervalData,
     concat_events,
+    wanted_chunks,
+)
+from faceter_viewer.core.timeline.intervals import ArchiveIntervals
+from faceter_viewer.services.session import Session
+from faceter_viewer.services.tasks import Ticket
+from faceter_viewer.services.timeline_loaders import (
+    ARCHIVE,
+    EVENTS,
+    RECORDINGS,
     load_events,
     load_recordings,
     load_timeline,
-    merge_intervals,
     user_message,
-    wanted_chunks,
 )
 
 log = logging.getLogger("faceter_viewer.services.timeline_data")
@@ -104,8 +105,13 @@ class TimelineDataService(QObject):
         self._page_size = events_page_size
         # A chunk's events must fit the cache, or the planner would load it again and again.
         self._chunk_event_cap = max(1, min(max_events // 2, cache_bytes // (2 * EventData.BYTES_PER_EVENT)))
-        # Three workers: intervals, events, and an events load still winding down after cancel.
-        self._runner = TaskRunner(max_workers=3, name="faceter-timeline", parent=self)
+        # Loads run on the session's shared pool (about 8 workers for every camera's services):
+        # this service has at most one intervals and one events load running, plus perhaps an
+        # events load still winding down after a cancel (it stops at its next page).
+        self._runner = session.runner
+        # Deleted without close() (its parent went first): its loads must not call back into it.
+        runner, keys = self._runner, [self._task_key(slot) for slot in ("intervals", "events")]
+        self.destroyed.connect(lambda *_: [runner.cancel(key) for key in keys])
         self._cache: LruCache[CacheKey, Entry] = LruCache(cache_bytes)
         self._types = EventTypeTable()
         self._camera: Camera | None = None
@@ -116,7 +122,7 @@ class TimelineDataService(QObject):
         # so one failure is one message, not one per chunk or a request loop.
         self._paused: set[str] = set()
         self._shown: dict[str, tuple] = {}  # kind -> signature of what was last emitted
-        self._shown_intervals = IntervalData.empty()
+        self._shown_intervals = ArchiveIntervals.empty()
         self._shown_events = EventData.empty()
         self._loading = False
         self._active = True
@@ -166,7 +172,7 @@ class TimelineDataService(QObject):
         self._camera = camera
         self._paused.clear()
         self._shown.clear()
-        self._shown_intervals, self._shown_events = IntervalData.empty(), EventData.empty()
+        self._shown_intervals, self._shown_events = ArchiveIntervals.empty(), EventData.empty()
         self.intervals_changed.emit(self._shown_intervals.starts, self._shown_intervals.ends)
         self.events_changed.emit(self._shown_events.times, self._shown_events.codes, self._types.names)
         self._set_source(ARCHIVE if camera is None or camera.has_archive_access else RECORDINGS)
@@ -183,7 +189,7 @@ class TimelineDataService(QObject):
         if not self._load_timer.isActive():
             self._load_armed_at = now
             self._load_timer.start()
-        elif now - self._load_armed_at < LOAD_MAX_WAIT_MS / 1000:
+        elif (now - self._load_armed_at) * 1000 < LOAD_MAX_WAIT_MS:
             self._load_timer.start()  # still moving: wait for it to settle a little longer
 
     def set_active(self, active: bool) -> None:
@@ -206,20 +212,19 @@ class TimelineDataService(QObject):
         lo, hi = np.searchsorted(times, a, "left"), np.searchsorted(times, b, "right")
         return self._shown_events.events[lo:hi]
 
-    def next_archive_after(self, t: float) -> float | None:
-        """The earliest moment ≥ t with archive (t itself inside an interval), among everything
-        loaded for this camera; None when none is known."""
-        known = self._known_intervals()
-        i = int(np.searchsorted(known.ends, t, "right"))
-        return None if i >= len(known) else max(t, float(known.starts[i]))
+    def playable_from(self, t: float) -> float | None:
+        """Where archive can be played from t, among everything loaded for this camera: t itself
+        inside a recording, else the next recording's start; None when none is known."""
+        return self._known_intervals().playable_from(t)
 
     def close(self) -> None:
-        """Stop timers and workers (waits for running requests)."""
+        """Stop the timers and cancel this service's loads. The pool is the session's, shared
+        with other services: it is left running, and a load already under way finishes there
+        with its result dropped."""
         self._plan_timer.stop()
         self._load_timer.stop()
         self._refresh_timer.stop()
-        self._in_flight.clear()
-        self._runner.shutdown(wait=True)
+        self._cancel_loads()
 
     # --- planning -----------------------------------------------------------------------------
 
@@ -268,11 +273,10 @@ class TimelineDataService(QObject):
     def _load_next(self, slot: str, missing: list[CacheKey]) -> None:
         running = self._in_flight.get(slot)
         if running is not None:
-            key, ticket = running
+            key = running[0]
             if key in missing or key[1] != EVENTS:
                 return  # still wanted (or a quick intervals call): let it finish, it is cached
-            ticket.cancel()  # an events load for a range no longer shown stops between pages
-            del self._in_flight[slot]
+            self._cancel_load(slot)  # an events load for a range no longer shown stops between pages
         if not missing:
             return
         key = missing[0]
@@ -306,6 +310,7 @@ class TimelineDataService(QObject):
             *args,
             on_done=on_done,
             on_error=lambda exc, s=slot, k=key: self._on_load_failed(s, k, exc),
+            key=self._task_key(slot),
             pass_ticket=kind == EVENTS,
         )
         self._in_flight[slot] = (key, ticket)
@@ -332,10 +337,21 @@ class TimelineDataService(QObject):
             self.failed.emit(user_message(exc, key[1]))
         self._schedule_plan()
 
+    def _task_key(self, slot: str) -> tuple:
+        """Per service and slot: latest wins within one kind of this service, and two services
+        on the shared pool never supersede each other's loads."""
+        return ("timeline", slot, id(self))
+
+    def _cancel_load(self, slot: str) -> None:
+        """Cancel this service's own load in `slot` (never anything else on the shared pool)."""
+        running = self._in_flight.pop(slot, None)
+        if running is not None:
+            running[1].cancel()
+            self._runner.cancel(self._task_key(slot))  # and forget it in the runner
+
     def _cancel_loads(self) -> None:
-        for _, ticket in self._in_flight.values():
-            ticket.cancel()
-        self._in_flight.clear()
+        for slot in list(self._in_flight):
+            self._cancel_load(slot)
         self._plan_timer.stop()
         self._load_timer.stop()
         self._update_loading()
@@ -408,10 +424,7 @@ class TimelineDataService(QObject):
             return
         self._shown["intervals"] = signature
         parts = [entry.data.clipped(lo, hi) for _, entry, lo, hi in pieces]
-        self._shown_intervals = merge_intervals(
-            np.concatenate([p.starts for p in parts]) if parts else np.empty(0),
-            np.concatenate([p.ends for p in parts]) if parts else np.empty(0),
-        )
+        self._shown_intervals = ArchiveIntervals.union(parts)
         self.intervals_changed.emit(self._shown_intervals.starts, self._shown_intervals.ends)
 
     def _show_events(self, chunks: list[Chunk]) -> None:
@@ -425,7 +438,7 @@ class TimelineDataService(QObject):
             log.warning("more events than %d in one chunk: the oldest are not shown", self._chunk_event_cap)
         self.events_changed.emit(self._shown_events.times, self._shown_events.codes, self._types.names)
 
-    def _known_intervals(self) -> IntervalData:
+    def _known_intervals(self) -> ArchiveIntervals:
         camera_id = self._camera.id if self._camera else None
         parts = [self._shown_intervals] + [
             entry.data
@@ -433,5 +446,5 @@ class TimelineDataService(QObject):
             if key[0] == camera_id and key[1] in (ARCHIVE, RECORDINGS)
             and (entry := self._cache.peek(key)) is not None
         ]  # fmt: skip
-        return merge_intervals(np.concatenate([p.starts for p in parts]), np.concatenate([p.ends for p in parts]))
+        return ArchiveIntervals.union(parts)
 

@@ -3,6 +3,7 @@ the /recordings fallback, events across pages, coalesced zoom/pan, chunk reuse, 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,7 +16,8 @@ from faceter_viewer.api import IntegrationClient
 from faceter_viewer.api.models import Camera, EventType, NewEvent
 from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import TaskRunner
-from faceter_viewer.services.timeline_chunks import SETTLE_SECONDS, merge_intervals, wanted_chunks
+from faceter_viewer.core.timeline.chunks import SETTLE_SECONDS, wanted_chunks
+from faceter_viewer.core.timeline.intervals import ArchiveIntervals
 from faceter_viewer.services.timeline_data import TimelineDataService
 from tests.helpers.demo_fixtures import find_gap
 
@@ -67,7 +69,9 @@ def camera_model(demo_service, client, index: int) -> Camera:
 
 def truth_intervals(archive, start: float, end: float) -> list[tuple[float, float]]:
     parts = archive.timeline(start, end)
-    merged = merge_intervals(
+    # Straight from the wire's milliseconds, not through the model's seconds properties the
+    # service uses, so a wrong conversion there cannot hide in both sides.
+    merged = ArchiveIntervals.from_arrays(
         np.array([p.time / 1000 for p in parts]), np.array([(p.time + p.duration) / 1000 for p in parts])
     )
     return list(zip(merged.starts.tolist(), merged.ends.tolist(), strict=True))
@@ -94,11 +98,16 @@ def test_intervals_equal_what_the_archive_timeline_says(
     service = make_service()
     seen = Recorder(service)
     service.set_camera(camera)
-    # The dataset is anchored to the wall clock, so a fixed offset can fall in a gap: end the
-    # window inside the last recording before anchor - 2 h.
+    # The dataset is anchored to the wall clock, so a fixed offset can fall in a gap, or (for
+    # the 6-h window) inside one long recording: end the window inside the latest recording
+    # before anchor - 2 h whose window also holds the end of an earlier one (a gap to show).
     latest = demo_service.dataset.anchor - 2 * HOUR
-    recorded = truth_intervals(fast_retry_client.archive(camera), latest - DAY, latest)
-    end = min(latest, recorded[-1][1]) - 7.5
+    recorded = truth_intervals(fast_retry_client.archive(camera), latest - 4 * DAY, latest)
+    ends = [min(latest, e) - 7.5 for _, e in recorded]
+    wanted_gap = span > HOUR
+    end = next(
+        e for i, e in reversed(list(enumerate(ends))) if not wanted_gap or (i > 0 and recorded[i - 1][1] > e - span)
+    )
     start = end - span
     load(qtbot, service, start, end)
     truth = truth_intervals(fast_retry_client.archive(camera), start, end)
@@ -358,16 +367,16 @@ def test_refresh_asks_only_for_the_tail_of_the_chunk_with_now(qtbot, make_servic
             runner.shutdown()
 
 
-def test_next_archive_after_jumps_over_a_gap(qtbot, make_service, demo_service, fast_retry_client):
+def test_playable_from_jumps_over_a_gap(qtbot, make_service, demo_service, fast_retry_client):
     camera = camera_model(demo_service, fast_retry_client, 0)
     service = make_service()
     service.set_camera(camera)
     gap_start, gap_end = find_gap(demo_service, 0)
     load(qtbot, service, gap_start - 1800, gap_end + 1800)
-    assert service.next_archive_after((gap_start + gap_end) / 2) == gap_end
-    assert service.next_archive_after(gap_start - 10.5) == gap_start - 10.5
-    assert service.next_archive_after(gap_start) == gap_end  # intervals are [start, end)
-    assert service.next_archive_after(time.time() + 10 * DAY) is None
+    assert service.playable_from((gap_start + gap_end) / 2) == gap_end
+    assert service.playable_from(gap_start - 10.5) == gap_start - 10.5
+    assert service.playable_from(gap_start) == gap_end  # intervals are [start, end)
+    assert service.playable_from(time.time() + 10 * DAY) is None
 
 
 def test_events_failure_is_reported_once_and_not_retried_in_a_loop(
@@ -406,3 +415,39 @@ def test_switching_cameras_clears_and_shows_the_cached_camera_at_once(
     qtbot.waitUntil(lambda: service.idle, timeout=20000)
     assert shown_in(seen, start, end) == first_shown
     assert requests(demo_service, "/timeline") == before
+
+
+def test_services_share_the_session_pool_and_close_cancels_only_their_own_loads(
+    qtbot, make_service, session, demo_service, fast_retry_client, demo_faults
+):
+    # Slow answers keep both services' loads in flight at once on the one shared pool.
+    demo_faults.add("latency", "/timeline", delay=0.3)
+    demo_faults.add("latency", "/events", delay=0.3)
+    first, second = (camera_model(demo_service, fast_retry_client, i) for i in (0, 10))
+    end = demo_service.dataset.anchor - 30 * HOUR
+    start = end - 2 * HOUR
+    a, b, closing = make_service(), make_service(), make_service()
+    seen_a, seen_b, seen_closing = Recorder(a), Recorder(b), Recorder(closing)
+    a.set_camera(first)
+    b.set_camera(second)
+    closing.set_camera(first)
+    for service in (a, b, closing):
+        service.request_range(start, end)
+    qtbot.waitUntil(lambda: seen_closing.loading == [True], timeout=5000)
+    closing.close()  # its loads are cancelled; the others' loads and the pool go on
+    assert closing.idle and seen_closing.loading == [True, False]
+    emitted = (len(seen_closing.intervals), len(seen_closing.events), len(seen_closing.loading))
+    # Same kinds, same pool: were the task keys not per service, one would supersede another
+    # and the superseded service would never become idle.
+    qtbot.waitUntil(lambda: a.idle and b.idle, timeout=20000)
+    demo_faults.clear()
+    archive_a, archive_b = fast_retry_client.archive(first), fast_retry_client.archive(second)
+    assert shown_in(seen_a, start, end) == truth_intervals(archive_a, start, end)
+    assert shown_in(seen_b, start, end) == truth_intervals(archive_b, start, end)
+    assert len(seen_a.events[-1][0]) > 0 and len(seen_b.events[-1][0]) > 0
+    # Nothing delivered after close (its loads finished on the pool, their results dropped).
+    assert (len(seen_closing.intervals), len(seen_closing.events), len(seen_closing.loading)) == emitted
+    # The pool is the session's: still running, and no pool of the services' own was started.
+    with qtbot.waitSignal(session.cameras_loaded, timeout=10000):
+        session.refresh_cameras()
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("faceter-timeline")]

@@ -6,12 +6,17 @@ idea: search the visible window, merge sub-pixel runs):
 - `visible_slice`: the intervals touching a window;
 - `pixel_spans`: the visible intervals as whole-pixel spans, neighbours closer than a pixel merged;
 - `covered_columns`: per pixel column, is there archive in it;
-- `next_start_after` / `interval_at`: "jump over the gap" for playback.
+- `playable_from` / `next_start_after` / `interval_at`: "jump over the gap" for playback;
+- `clipped` / `with_tail` / `union` / `nbytes`: what the timeline data cache keeps per chunk
+  (core/timeline/chunks.py) and how its pieces are joined.
+
+This is the one interval type of the app, and `from_arrays` its one merge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +72,13 @@ class ArchiveIntervals:
         return cls(s[first].copy(), running_end[last].copy())
 
     @classmethod
+    def union(cls, parts: Sequence[ArchiveIntervals]) -> ArchiveIntervals:
+        """Everything in any of the parts, merged (borders between adjacent parts disappear)."""
+        if not parts:
+            return cls.empty()
+        return cls.from_arrays(np.concatenate([p.starts for p in parts]), np.concatenate([p.ends for p in parts]))
+
+    @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[float, float]]) -> ArchiveIntervals:
         array = np.asarray(list(pairs), dtype=np.float64).reshape(-1, 2)
         return cls.from_arrays(array[:, 0], array[:, 1])
@@ -80,6 +92,23 @@ class ArchiveIntervals:
     @property
     def total_duration(self) -> float:
         return float(np.sum(self.ends - self.starts))
+
+    @property
+    def nbytes(self) -> int:
+        """What keeping this costs, for a cache budget (the arrays plus the object)."""
+        return 256 + self.starts.nbytes + self.ends.nbytes
+
+    def clipped(self, lo: float, hi: float) -> ArchiveIntervals:
+        """The parts of the intervals inside [lo, hi)."""
+        window = self.visible_slice(lo, hi)
+        starts = np.maximum(self.starts[window], lo)
+        ends = np.minimum(self.ends[window], hi)
+        keep = ends > starts
+        return ArchiveIntervals(starts[keep], ends[keep])
+
+    def with_tail(self, tail: ArchiveIntervals, since: float) -> ArchiveIntervals:
+        """These intervals before `since`, then `tail` (a fresh load from `since` on)."""
+        return ArchiveIntervals.union([self.clipped(-math.inf, since), tail])
 
     # --- search ------------------------------------------------------------------------------
 
@@ -104,7 +133,9 @@ class ArchiveIntervals:
         return float(self.starts[i]) if i < len(self.starts) else None
 
     def playable_from(self, t: float) -> float | None:
-        """t itself when it is inside a recording, else the next recording's start."""
+        """Where archive can be played from moment t: t itself when it is inside a recording,
+        else the start of the next recording; None when no recording starts after t.
+        Intervals are [start, end): at a recording's very end, t is in the gap that follows."""
         return t if self.contains(t) else self.next_start_after(t)
 
     def previous_end_before(self, t: float) -> float | None:

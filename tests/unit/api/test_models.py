@@ -57,11 +57,16 @@ def test_event_page_from_the_document_example():
     assert event.merged_events_count == 2
     assert event.attributes == {"confidence": "0.98"}
     assert page.has_more is False
+    start = datetime(2026, 4, 10, 8, 0, tzinfo=UTC).timestamp()
+    assert (event.start_timestamp, event.end_timestamp) == (start, start + 60)
+    assert event.model_copy(update={"end_time": None}).end_timestamp is None
 
 
 def test_recording_export_and_archive_bodies_from_the_documents():
     (rec,) = [models.Recording.model_validate(r) for r in [{"startDate": "2026-04-10T08:00:00Z", "durationSeconds": 300}]]
     assert rec.duration_seconds == 300 and rec.start_date.hour == 8
+    start = datetime(2026, 4, 10, 8, tzinfo=UTC).timestamp()
+    assert (rec.start_timestamp, rec.end_timestamp) == (start, start + 300)
 
     video = models.VideoExport.model_validate(
         {
@@ -92,6 +97,10 @@ def test_recording_export_and_archive_bodies_from_the_documents():
     (interval,) = [models.TimelineInterval.model_validate(i) for i in [{"time": 1712745600000, "duration": 60000, "offset": 0}]]
     assert interval.start == datetime(2024, 4, 10, 10, 40, tzinfo=UTC)
     assert interval.end == datetime(2024, 4, 10, 10, 41, tzinfo=UTC)
+    # Past api/, times are epoch seconds: the §16 milliseconds are converted here and only here.
+    assert (interval.start_timestamp, interval.end_timestamp) == (1712745600.0, 1712745660.0)
+    odd = models.TimelineInterval.model_validate({"time": 1712745600123, "duration": 1877})
+    assert (odd.start_timestamp, odd.end_timestamp) == (1712745600.123, 1712745602.0)
 
     assert models.ArchiveSize.model_validate({"size": 10485760}).size == 10485760
     assert models.KeyValidation.model_validate({"isValid": True}).is_valid is True

@@ -114,3 +114,39 @@ def test_gap_search_for_jumping_over_gaps():
     assert intervals.previous_end_before(5) is None
     assert intervals.gaps_between(5, 55) == [(10, 20), (30, 50)]
     assert intervals.gaps_between(0, 10) == []
+    assert intervals.playable_from(10) == 20  # at a recording's very end: the gap after it
+    assert intervals.playable_from(20) == 20
+
+
+def test_clipped_keeps_the_parts_inside_the_window():
+    intervals = ArchiveIntervals.from_pairs([(0, 10), (20, 30), (50, 60)])
+    clipped = intervals.clipped(5, 25)
+    assert list(zip(clipped.starts.tolist(), clipped.ends.tolist(), strict=True)) == [(5, 10), (20, 25)]
+    assert len(intervals.clipped(10, 20)) == 0  # [start, end): the window touches, nothing inside
+    assert len(intervals.clipped(-math.inf, math.inf)) == 3
+
+
+def test_with_tail_replaces_everything_from_since_on():
+    head = ArchiveIntervals.from_pairs([(0, 10), (20, 40)])
+    # The refresh from 30 on says the recording went on to 45 and another one started.
+    tail = ArchiveIntervals.from_pairs([(28, 45), (50, 55)])
+    joined = head.with_tail(tail, since=30)
+    assert list(zip(joined.starts.tolist(), joined.ends.tolist(), strict=True)) == [(0, 10), (20, 45), (50, 55)]
+    # What the head said after `since` is gone when the tail no longer says it.
+    shrunk = head.with_tail(ArchiveIntervals.empty(), since=30)
+    assert shrunk.ends.tolist() == [10, 30]
+
+
+@given(st.lists(st.lists(st.tuples(st.integers(0, 200), st.integers(1, 30)), max_size=8), max_size=4))
+def test_union_covers_exactly_the_seconds_of_its_parts(parts):
+    pieces = [ArchiveIntervals.from_pairs((s, s + d) for s, d in part) for part in parts]
+    union = ArchiveIntervals.union(pieces)
+    assert np.all(union.starts[1:] > union.ends[:-1]), "sorted, merged, borders gone"
+    covered = {t for part in parts for s, d in part for t in range(s, s + d)}
+    assert {t for s, e in zip(union.starts, union.ends, strict=True) for t in range(int(s), int(e))} == covered
+
+
+def test_nbytes_grows_with_the_intervals():
+    small = ArchiveIntervals.from_pairs([(0, 1)])
+    large = ArchiveIntervals.from_arrays(np.arange(0, 2000, 2), np.arange(1, 2001, 2))
+    assert large.nbytes - small.nbytes == 999 * 16
