@@ -334,8 +334,20 @@ class TimelineDataService(QObject):
         else:
             self._paused.add(key[1])
             self._session.report(exc)  # an Integration API call: a revoked key ends the session
-            self.failed.emit(user_message(exc, key[1]))
+            if not self._is_standing_refusal(key[1], exc):
+                self.failed.emit(user_message(exc, key[1]))
         self._schedule_plan()
+
+    def _is_standing_refusal(self, kind: str, exc: BaseException) -> bool:
+        """/recordings refused for a camera the key has no archive grant for: that is what the
+        camera is (CameraView.status shows it in place), not news for a banner at each visit."""
+        camera = self._camera
+        return (
+            kind == RECORDINGS
+            and isinstance(exc, errors.PermissionDeniedError)
+            and camera is not None
+            and not camera.is_archive_granted
+        )
 
     def _task_key(self, slot: str) -> tuple:
         """Per service and slot: latest wins within one kind of this service, and two services
