@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -213,7 +213,7 @@ class IntegrationClient:
         """The absolute URL, and the session to fetch it with: the keyed one only on the API's
         own origin (§21), the key-less one anywhere else."""
         absolute = str(httpx.URL(self.base_url + "/").join(url))
-        return (self._http if _same_origin(absolute, self.base_url) else self._public_http), absolute
+        return (self._http if rules.same_origin(absolute, self.base_url) else self._public_http), absolute
 
     # --- archive ----------------------------------------------------------------------------
 
@@ -254,9 +254,4 @@ def _type_list(types: Iterable[str] | str) -> list[str]:
 def _segment(value: str) -> str:
     """An id as one path segment (ids come from the user on the CLI)."""
     return quote(str(value), safe="")
-
-
-def _same_origin(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
