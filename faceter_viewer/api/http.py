@@ -96,7 +96,7 @@ class HttpSession:
 
         def once() -> httpx.Response:
             started = time.monotonic()
-            response = self._client.request(method, url, params=params, json=json, headers=headers)
+            response = self._client.request(method, url, params=_query(params), json=json, headers=headers)
             log.debug("%s -> %s (%.0f ms)", what, response.status_code, _ms(started))
             if not response.is_success:
                 raise _ErrorStatus(response)
@@ -199,7 +199,9 @@ class HttpSession:
     ) -> None:
         """One GET streamed into `out`, appending when the server honours the Range header (206),
         from the start otherwise. Raises httpx.RemoteProtocolError when the body ends short."""
-        with self._client.stream("GET", url, params=params, headers=headers, timeout=self._stream_timeout) as response:
+        with self._client.stream(
+            "GET", url, params=_query(params), headers=headers, timeout=self._stream_timeout
+        ) as response:
             if not response.is_success:
                 response.read()
                 raise _ErrorStatus(response)
@@ -228,6 +230,11 @@ class _ErrorStatus(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(response.status_code)
         self.response = response
+
+
+def _query(params: Params) -> tuple[tuple[str, str], ...] | None:
+    """Query pairs as httpx takes them (a tuple: httpx does not accept just any sequence)."""
+    return None if params is None else tuple(params)
 
 
 def _unreadable(exc: httpx.HTTPError, what: str) -> errors.InvalidResponseError:
