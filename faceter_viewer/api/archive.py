@@ -52,7 +52,9 @@ class ArchiveClient:
 
     @property
     def token_expires_at(self) -> float:
-        return float(self._camera.archive_api_token.exp)  # type: ignore[union-attr]
+        token = self._camera.archive_api_token
+        assert token is not None  # _check_access refuses a camera without one
+        return float(token.exp)
 
     def refresh(self) -> Camera:
         """Fetch the camera again for a new token, whatever the old one's age."""

@@ -71,7 +71,8 @@ class HttpSession:
     def _drop_headers_off_origin(self, request: httpx.Request) -> None:
         """The session's headers (the integration key) go to its own origin only. httpx strips
         just `Authorization` when a redirect leaves the origin, so a redirect to a file host would
-        otherwise carry the key there (§2, §15). Runs for every request of a redirect chain."""
+        otherwise carry the key there (§2, §15, §21; rules.same_origin). Runs for every request of
+        a redirect chain."""
         if self._origin_only_headers and not rules.same_origin(str(request.url), self._base_url):
             for name in self._origin_only_headers:
                 request.headers.pop(name, None)
