@@ -9,7 +9,6 @@ its media cache and validates keys on the TaskRunner.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +19,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
 
 from faceter_viewer.api import errors, rules
-from faceter_viewer.api.credentials import BASE_URL_ENV, KEY_ENV, KeyStore
+from faceter_viewer.api.credentials import KeyStore, resolve_base_url, resolve_key
 from faceter_viewer.services.messages import MessageHub
 from faceter_viewer.services.tasks import TaskRunner
 
@@ -72,14 +71,10 @@ class AppController(QObject):
         if self.demo:
             self.start_demo()
             return
-        url = self.base_url or os.environ.get(BASE_URL_ENV) or self.settings.value("service/baseUrl", "", str)
-        url = url or rules.PRODUCTION_BASE_URL
-        key = os.environ.get(KEY_ENV, "").strip()
-        if key:
-            self.open_session(url, key)
-            return
+        url = resolve_base_url(self.base_url, saved=self.settings.value("service/baseUrl", "", str))
         # The keyring may be slow (D-Bus); ask it on a worker.
-        self.runner.submit(self.key_store.load, url, on_done=lambda stored: self._on_stored_key(url, stored),
+        self.runner.submit(lambda: resolve_key(url, store=self.key_store),
+                           on_done=lambda stored: self._on_stored_key(url, stored),
                            on_error=lambda _exc: self.show_sign_in(url))
 
     def _on_stored_key(self, url: str, key: str | None) -> None:

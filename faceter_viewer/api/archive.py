@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -20,6 +20,8 @@ from faceter_viewer.api.redaction import register_secret
 log = logging.getLogger("faceter_viewer.api.archive")
 
 _TIMELINE = TypeAdapter(list[TimelineInterval])
+
+T = TypeVar("T")
 
 
 class ArchiveClient:
@@ -50,7 +52,9 @@ class ArchiveClient:
 
     @property
     def token_expires_at(self) -> float:
-        return float(self._camera.archive_api_token.exp)  # type: ignore[union-attr]
+        token = self._camera.archive_api_token
+        assert token is not None  # _check_access refuses a camera without one
+        return float(token.exp)
 
     def refresh(self) -> Camera:
         """Fetch the camera again for a new token, whatever the old one's age."""
@@ -91,7 +95,7 @@ class ArchiveClient:
         token = camera.archive_api_token
         assert token is not None and camera.archive_api_url
         url = httpx.URL(rules.archive_method_url(camera.archive_api_url, camera.id, method))
-        return str(url.copy_merge_params(params + rules.archive_auth_params(token.signature, token.exp)))
+        return str(url.copy_merge_params(tuple(params + rules.archive_auth_params(token.signature, token.exp))))
 
     def playlist_url(self, start: datetime | float, duration: float, *, discontinuity: bool = False) -> str:
         """The signed `index.m3u8` URL for the player."""
@@ -112,7 +116,7 @@ class ArchiveClient:
         """Intervals where archive exists in [start, end)."""
         duration = _seconds(end) - _seconds(start)
         response = self._get("timeline", self._range(start, duration))
-        return self._parse(_TIMELINE, response, "timeline")
+        return self._parse(_TIMELINE.validate_python, response, "timeline")
 
     def fetch_playlist(self, start: datetime | float, duration: float, *, discontinuity: bool = False) -> str:
         """The playlist text; NoArchiveError when there is no archive in the range (§17)."""
@@ -121,7 +125,7 @@ class ArchiveClient:
 
     def size(self, start: datetime | float, duration: float) -> int:
         response = self._get("size", self._range(start, duration))
-        return self._parse(ArchiveSize, response, "size").size
+        return self._parse(ArchiveSize.model_validate, response, "size").size
 
     def preview_jpeg(self, time_: datetime | float) -> bytes:
         """The JPEG at a moment; NoArchiveError when there is no frame there (§19)."""
@@ -143,12 +147,11 @@ class ArchiveClient:
         return params
 
     @staticmethod
-    def _parse(model: Any, response, what: str) -> Any:
+    def _parse(validate: Callable[[Any], T], response: httpx.Response, what: str) -> T:
+        """The JSON body through `validate`; unreadable JSON or the wrong shape is an
+        InvalidResponseError."""
         try:
-            body = response.json()
-            if isinstance(model, TypeAdapter):
-                return model.validate_python(body)
-            return model.model_validate(body)
+            return validate(response.json())
         except (ValueError, ValidationError):
             raise errors.InvalidResponseError(
                 f"Archive API {what}: unexpected answer", status=response.status_code

@@ -1,4 +1,7 @@
-"""Where the integration key lives (api-rules §21).
+"""Where the integration key lives (api-rules §21), and which key and service URL a run uses.
+
+resolve_base_url and resolve_key are the one place the README's order is written down; the CLI
+and the desktop app both call them.
 
 The OS keyring first. Where no keyring works (a headless Linux without a secret service raises
 NoKeyringError on save), the key is kept in memory until the app quits, unless the user explicitly
@@ -13,11 +16,45 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from faceter_viewer.api import rules
+
 log = logging.getLogger("faceter_viewer.api.credentials")
 
 KEYRING_SERVICE = "faceter-viewer"
 KEY_ENV = "FACETER_INTEGRATION_KEY"
 BASE_URL_ENV = "FACETER_BASE_URL"
+
+
+class KeyFileError(ValueError):
+    """The key file given with --key-file cannot be read or holds no key."""
+
+
+def resolve_base_url(flag: str | None = None, *, saved: str | None = None) -> str:
+    """The Integration API base URL of this run (api-rules §1): `--base-url` (`flag`), else
+    $FACETER_BASE_URL, else the URL the app saved at its last sign-in (`saved`), else production.
+    Empty values count as unset."""
+    for candidate in (flag, os.environ.get(BASE_URL_ENV), saved):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    return rules.PRODUCTION_BASE_URL
+
+
+def resolve_key(base_url: str, *, key_file: str | Path | None = None, store: KeyStore | None = None) -> str | None:
+    """The integration key for `base_url`: $FACETER_INTEGRATION_KEY, else the first line of
+    `key_file` (--key-file), else what `store` (by default a plain KeyStore: the OS keyring) holds
+    for that URL; None when there is none. Raises KeyFileError for an unreadable key file.
+
+    The keyring may block for a while (D-Bus): the app calls this on a worker thread."""
+    key = os.environ.get(KEY_ENV, "").strip()
+    if key:
+        return key
+    if key_file:
+        try:
+            return read_key_file(Path(key_file))
+        except (OSError, ValueError) as exc:
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or exc
+            raise KeyFileError(f"cannot read the key file {key_file}: {reason}") from None
+    return (store if store is not None else KeyStore()).load(base_url) or None
 
 
 class KeyLocation(StrEnum):

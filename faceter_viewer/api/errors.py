@@ -71,8 +71,16 @@ class BadRequestError(FaceterError):
 class RateLimitedError(FaceterError):
     default_message = "Too many requests; the service asks to slow down"
 
-    def __init__(self, message: str | None = None, *, retry_after: float | None = None, **kwargs) -> None:
-        super().__init__(message, **kwargs)
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code, request_id=request_id)
         self.retry_after = retry_after
 
 
@@ -140,22 +148,22 @@ def error_for_status(
     retry_after: float | None = None,
 ) -> FaceterError:
     """The one status → error-class mapping."""
-    kwargs = {"status": status, "code": code, "request_id": request_id}
+    cls: type[FaceterError]
     if status == 401:
-        return AuthenticationError(message and f"Not authorised: {message}", **kwargs)
-    if status == 403:
-        return PermissionDeniedError(message and f"Not allowed: {message}", **kwargs)
-    if status == 404:
-        if code in _NO_ARCHIVE_CODES:
-            return NoArchiveError(message, **kwargs)
-        return NotFoundError(message, **kwargs)
-    if status in (400, 422):
-        return BadRequestError(message and f"Bad request: {message}", **kwargs)
-    if status == 429:
-        return RateLimitedError(message, retry_after=retry_after, **kwargs)
-    if status >= 500:
-        return ServerError(message and f"Server error: {message}", **kwargs)
-    return ServerError(message or f"Unexpected answer from the service (HTTP {status})", **kwargs)
+        cls, message = AuthenticationError, message and f"Not authorised: {message}"
+    elif status == 403:
+        cls, message = PermissionDeniedError, message and f"Not allowed: {message}"
+    elif status == 404:
+        cls = NoArchiveError if code in _NO_ARCHIVE_CODES else NotFoundError
+    elif status in (400, 422):
+        cls, message = BadRequestError, message and f"Bad request: {message}"
+    elif status == 429:
+        return RateLimitedError(message, retry_after=retry_after, status=status, code=code, request_id=request_id)
+    elif status >= 500:
+        cls, message = ServerError, message and f"Server error: {message}"
+    else:
+        cls, message = ServerError, message or f"Unexpected answer from the service (HTTP {status})"
+    return cls(message, status=status, code=code, request_id=request_id)
 
 
 def error_from_response(response: httpx.Response, retry_after: float | None = None) -> FaceterError:

@@ -11,14 +11,14 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from faceter_viewer.api import errors
+from faceter_viewer.api import errors, rules
 from faceter_viewer.api.redaction import install_redaction, redact
-from faceter_viewer.api.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from faceter_viewer.api.retry import RetryPolicy, parse_retry_after
 
 log = logging.getLogger("faceter_viewer.api")
 
@@ -32,6 +32,8 @@ ProgressCallback = Callable[[int, int | None], None]
 """Called with (bytes written so far, total bytes or None when the server did not say)."""
 
 Params = Sequence[tuple[str, str]] | None
+
+_T = TypeVar("_T")
 
 
 def describe(method: str, url: str | httpx.URL) -> str:
@@ -55,7 +57,7 @@ class HttpSession:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._stream_timeout = stream_timeout
-        self._origin = _origin(httpx.URL(base_url)) if base_url else None
+        self._base_url = base_url
         self._origin_only_headers = tuple(headers or {})
         self._client = httpx.Client(
             base_url=base_url,
@@ -69,8 +71,9 @@ class HttpSession:
     def _drop_headers_off_origin(self, request: httpx.Request) -> None:
         """The session's headers (the integration key) go to its own origin only. httpx strips
         just `Authorization` when a redirect leaves the origin, so a redirect to a file host would
-        otherwise carry the key there (§2, §15). Runs for every request of a redirect chain."""
-        if self._origin_only_headers and _origin(request.url) != self._origin:
+        otherwise carry the key there (§2, §15, §21; rules.same_origin). Runs for every request of
+        a redirect chain."""
+        if self._origin_only_headers and not rules.same_origin(str(request.url), self._base_url):
             for name in self._origin_only_headers:
                 request.headers.pop(name, None)
 
@@ -91,36 +94,45 @@ class HttpSession:
     ) -> httpx.Response:
         """Send with retries; return the successful (2xx) response, body read. Raise FaceterError."""
         what = describe(method, url)
+
+        def once() -> httpx.Response:
+            started = time.monotonic()
+            response = self._client.request(method, url, params=_query(params), json=json, headers=headers)
+            log.debug("%s -> %s (%.0f ms)", what, response.status_code, _ms(started))
+            if not response.is_success:
+                raise _ErrorStatus(response)
+            return response
+
+        return self._with_retries(what, once, idempotent=idempotent)
+
+    def _with_retries(self, what: str, once: Callable[[], _T], *, idempotent: bool) -> _T:
+        """The one retry loop (api-rules §13) for plain requests and downloads alike: call `once`
+        until it returns, or until RetryPolicy says a failure is final. `once` raises
+        httpx.TransportError for a failed exchange and _ErrorStatus for a non-2xx answer; every
+        other exception (a FaceterError such as "cancelled") leaves at once."""
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                response = self._client.request(method, url, params=params, json=json, headers=headers)
+                return once()
             except (httpx.DecodingError, httpx.TooManyRedirects) as exc:
                 raise _unreadable(exc, what) from None
             except httpx.TransportError as exc:
                 log.debug("%s failed after %.0f ms: %s", what, _ms(started), type(exc).__name__)
-                if self.retry.should_retry(attempt, exception=exc, idempotent=idempotent):
-                    self._sleep(self.retry.backoff(attempt))
-                    attempt += 1
-                    continue
-                raise errors.error_from_exception(exc, what) from None
-            log.debug("%s -> %s (%.0f ms)", what, response.status_code, _ms(started))
-            if response.is_success:
-                return response
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if self._retry_status(what, response, attempt, retry_after, idempotent):
-                attempt += 1
-                continue
-            raise errors.error_from_response(response, retry_after) from None
+                if not self.retry.should_retry(attempt, exception=exc, idempotent=idempotent):
+                    raise errors.error_from_exception(exc, what) from None
+                delay = self.retry.backoff(attempt)
+            except _ErrorStatus as failed:
+                delay = self._status_retry_delay(what, failed.response, attempt, idempotent)
+            self._sleep(delay)
+            attempt += 1
 
-    def _retry_status(
-        self, what: str, response: httpx.Response, attempt: int, retry_after: float | None, idempotent: bool
-    ) -> bool:
-        """Decide (and wait) whether an error status is retried; raise at once when the server
-        asks for a wait beyond the cap."""
+    def _status_retry_delay(self, what: str, response: httpx.Response, attempt: int, idempotent: bool) -> float:
+        """How long to wait before resending after an error status; raise the status's
+        FaceterError when it is final, or at once when the server asks for a wait beyond the cap."""
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
         if not self.retry.should_retry(attempt, status=response.status_code, idempotent=idempotent):
-            return False
+            raise errors.error_from_response(response, retry_after) from None
         if self.retry.retry_after_too_long(retry_after):
             message, code = errors.error_message_from_body(response)
             raise errors.error_for_status(
@@ -129,9 +141,8 @@ class HttpSession:
                 f"(more than {self.retry.max_retry_after:.0f} s); try again later",
                 code,
                 retry_after=retry_after,
-            )
-        self._sleep(self.retry.delay(attempt, retry_after))
-        return True
+            ) from None
+        return self.retry.delay(attempt, retry_after)
 
     def send_json(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self.send(method, url, **kwargs)
@@ -160,36 +171,17 @@ class HttpSession:
         dest = Path(dest)
         part = dest.with_name(dest.name + ".part")
         what = describe("GET", url)
-        attempt = 0
-        written = 0
         try:
             with open(part, "wb") as out:
-                while True:
-                    # what reached the file so far: _stream_once returns only when it completes
-                    written = out.tell()
+
+                def once() -> None:
+                    # what reached the file so far: a dropped attempt resumes from there
                     request_headers = dict(headers or {})
-                    if written:
-                        request_headers["Range"] = f"bytes={written}-"
-                    try:
-                        written = self._stream_once(
-                            url, params, request_headers, out, written, on_progress, cancelled, what
-                        )
-                        break
-                    except (httpx.DecodingError, httpx.TooManyRedirects) as exc:
-                        raise _unreadable(exc, what) from None
-                    except httpx.TransportError as exc:
-                        if not self.retry.should_retry(attempt, exception=exc):
-                            raise errors.error_from_exception(exc, what) from None
-                        log.debug("%s: %s after %d bytes, retrying", what, type(exc).__name__, written)
-                        self._sleep(self.retry.backoff(attempt))
-                        attempt += 1
-                    except _RetryableStatus as exc:
-                        if self.retry.retry_after_too_long(exc.retry_after) or not self.retry.should_retry(
-                            attempt, status=exc.response.status_code
-                        ):
-                            raise errors.error_from_response(exc.response, exc.retry_after) from None
-                        self._sleep(self.retry.delay(attempt, exc.retry_after))
-                        attempt += 1
+                    if out.tell():
+                        request_headers["Range"] = f"bytes={out.tell()}-"
+                    self._stream_once(url, params, request_headers, out, on_progress, cancelled, what)
+
+                self._with_retries(what, once, idempotent=True)
             os.replace(part, dest)
         except BaseException:
             part.unlink(missing_ok=True)
@@ -201,26 +193,27 @@ class HttpSession:
         url: str,
         params: Params,
         headers: dict[str, str],
-        out,
-        written: int,
+        out: BinaryIO,
         on_progress: ProgressCallback | None,
         cancelled: Callable[[], bool] | None,
         what: str,
-    ) -> int:
-        with self._client.stream("GET", url, params=params, headers=headers, timeout=self._stream_timeout) as response:
+    ) -> None:
+        """One GET streamed into `out`, appending when the server honours the Range header (206),
+        from the start otherwise. Raises httpx.RemoteProtocolError when the body ends short."""
+        with self._client.stream(
+            "GET", url, params=_query(params), headers=headers, timeout=self._stream_timeout
+        ) as response:
             if not response.is_success:
                 response.read()
-                if response.status_code in RETRYABLE_STATUSES:
-                    raise _RetryableStatus(response, parse_retry_after(response.headers.get("retry-after")))
-                raise errors.error_from_response(response)
+                raise _ErrorStatus(response)
             if response.status_code == 206:
                 total = _content_range_total(response.headers.get("content-range"))
             else:
                 out.seek(0)
                 out.truncate()
-                written = 0
                 length = response.headers.get("content-length")
                 total = int(length) if length and length.isdigit() else None
+            written = out.tell()
             for chunk in response.iter_bytes(chunk_size=256 * 1024):
                 if cancelled is not None and cancelled():
                     raise errors.FaceterError(f"{what}: cancelled")
@@ -230,17 +223,19 @@ class HttpSession:
                     on_progress(written, total)
             if total is not None and written < total:
                 raise httpx.RemoteProtocolError(f"got {written} of {total} bytes")
-            return written
 
 
-class _RetryableStatus(Exception):
-    def __init__(self, response: httpx.Response, retry_after: float | None) -> None:
+class _ErrorStatus(Exception):
+    """A non-2xx answer (body read), on its way from one attempt to the retry loop."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
         self.response = response
-        self.retry_after = retry_after
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return (url.scheme, url.host, url.port)
+def _query(params: Params) -> tuple[tuple[str, str], ...] | None:
+    """Query pairs as httpx takes them (a tuple: httpx does not accept just any sequence)."""
+    return None if params is None else tuple(params)
 
 
 def _unreadable(exc: httpx.HTTPError, what: str) -> errors.InvalidResponseError:

@@ -6,13 +6,14 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from faceter_viewer.api import errors, rules
 from faceter_viewer.api.archive import ArchiveClient
+from faceter_viewer.api.enums import SortOrder
 from faceter_viewer.api.http import HttpSession, ProgressCallback
 from faceter_viewer.api.models import (
     AudioExport,
@@ -24,7 +25,6 @@ from faceter_viewer.api.models import (
     KeyValidation,
     NewEvent,
     Recording,
-    SortOrder,
     VideoExport,
     VideoExportRequest,
 )
@@ -213,7 +213,7 @@ class IntegrationClient:
         """The absolute URL, and the session to fetch it with: the keyed one only on the API's
         own origin (§21), the key-less one anywhere else."""
         absolute = str(httpx.URL(self.base_url + "/").join(url))
-        return (self._http if _same_origin(absolute, self.base_url) else self._public_http), absolute
+        return (self._http if rules.same_origin(absolute, self.base_url) else self._public_http), absolute
 
     # --- archive ----------------------------------------------------------------------------
 
@@ -225,25 +225,26 @@ class IntegrationClient:
 
     def _get_list(self, model: type[M], path: str) -> list[M]:
         body = self._http.send_json("GET", path)
-        return _validate(TypeAdapter(list[model]), body, f"GET {path}")
+        what = f"GET {path}"
+        if not isinstance(body, list):
+            raise errors.InvalidResponseError(f"{what}: unexpected answer (body: not a list)")
+        return [_validate(model, item, what, at=str(index)) for index, item in enumerate(body)]
 
     @staticmethod
     def _parse(model: type[M], body: Any, what: str) -> M:
         return _validate(model, body, what)
 
 
-def _validate(model: Any, body: Any, what: str) -> Any:
-    """Turn a body into models; a body of the wrong shape is an InvalidResponseError."""
+def _validate(model: type[M], body: Any, what: str, *, at: str = "") -> M:
+    """Turn a body (or item `at` of a list body) into a model; a body of the wrong shape is an
+    InvalidResponseError naming where the first problem is."""
     try:
-        if isinstance(model, TypeAdapter):
-            return model.validate_python(body)
         return model.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(part) for part in first.get("loc", ())) or "body"
-        raise errors.InvalidResponseError(
-            f"{what}: unexpected answer ({where}: {first.get('msg', 'invalid')})"
-        ) from None
+        problems = exc.errors()
+        loc, msg = (problems[0]["loc"], problems[0]["msg"]) if problems else ((), "invalid")
+        where = ".".join(str(part) for part in (at, *loc) if part != "") or "body"
+        raise errors.InvalidResponseError(f"{what}: unexpected answer ({where}: {msg})") from None
 
 
 def _type_list(types: Iterable[str] | str) -> list[str]:
@@ -254,9 +255,4 @@ def _type_list(types: Iterable[str] | str) -> list[str]:
 def _segment(value: str) -> str:
     """An id as one path segment (ids come from the user on the CLI)."""
     return quote(str(value), safe="")
-
-
-def _same_origin(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 

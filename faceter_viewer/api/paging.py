@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from faceter_viewer.api.models import Event, EventPage, SortOrder
+from faceter_viewer.api.enums import SortOrder
+from faceter_viewer.api.models import Event, EventPage
 
 
 @dataclass

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
+from typing import Any
 
 MASK = "***"
 
@@ -73,20 +75,21 @@ class RedactingFilter(logging.Filter):
         record.msg = redact(message)
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
             formatted = logging.Formatter().formatException(record.exc_info)
             record.exc_text = redact(formatted)
-            record.exc_info = (type(exc), None, None)  # keep the type, drop the unredacted text
+            # Drop the exception itself (its args and frames hold the unredacted text); every
+            # Formatter prints exc_text, which now holds the masked traceback with the type.
+            record.exc_info = None
         return True
 
 
 _filter = RedactingFilter()
 
 
-_previous_factory = None
+_previous_factory: Callable[..., logging.LogRecord] = logging.LogRecord
 
 
-def _redacting_record_factory(*args, **kwargs) -> logging.LogRecord:
+def _redacting_record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     record = _previous_factory(*args, **kwargs)
     _filter.filter(record)
     return record

@@ -86,7 +86,7 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Delay before retry number `attempt + 1`: 0.5, 1, 2, 4, 8, 8 … s, with ±25 % jitter
         (never above max_delay)."""
-        delay = min(self.base_delay * (2**attempt), self.max_delay)
+        delay = min(self.base_delay * 2.0**attempt, self.max_delay)  # 2**attempt is typed Any (int ** int may be a float)
         return min(self.max_delay, delay * (0.75 + 0.5 * self.jitter()))
 
     def delay(self, attempt: int, retry_after: float | None) -> float:

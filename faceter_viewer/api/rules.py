@@ -24,6 +24,31 @@ NO_LOCATION_TITLE = "No location"
 """§8: the group for cameras without a location."""
 
 
+# --- §2/§15/§21 the key goes to the API's own origin only ------------------------------------
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_origin(url: str) -> tuple[str, str, int | None]:
+    """§21: a URL's origin as (scheme, host, port): lower-cased, without user info, and with the
+    scheme's default port filled in, so that https://x and https://X:443/ are one origin.
+    Raises ValueError for a URL whose port cannot be read."""
+    parts = urlsplit(str(url))
+    scheme = parts.scheme.lower()
+    port = parts.port  # ValueError when it is not a number in range
+    return scheme, parts.hostname or "", DEFAULT_PORTS.get(scheme) if port is None else port
+
+
+def same_origin(url: str, other: str) -> bool:
+    """§2/§15/§21: whether the integration key may go to `url` when it belongs to `other` (the
+    Integration API's base URL). The one origin test: the keyed session's redirect guard and the
+    choice of session for a file URL both use it. A URL that cannot be read is another origin."""
+    try:
+        return url_origin(url) == url_origin(other)
+    except ValueError:
+        return False
+
+
 # --- §4 datetimes -------------------------------------------------------------------------------
 
 _ISO_RE = re.compile(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from faceter_viewer.api import errors, rules
-from faceter_viewer.api.credentials import BASE_URL_ENV, KEY_ENV, KeyStore, read_key_file
+from faceter_viewer.api.credentials import KEY_ENV, KeyFileError, resolve_base_url, resolve_key
 from faceter_viewer.api.integration import IntegrationClient
 from faceter_viewer.api.models import AudioExportRequest, Camera, ExportTask, VideoExportRequest
 from faceter_viewer.cli import output
@@ -42,27 +41,17 @@ def connect(args: argparse.Namespace) -> Iterator[IntegrationClient]:
             with IntegrationClient(service.integration_key, service.base_url) as client:
                 yield client
         return
-    base_url = args.base_url or os.environ.get(BASE_URL_ENV) or rules.PRODUCTION_BASE_URL
-    key = resolve_key(args.key_file, base_url)
+    base_url = resolve_base_url(args.base_url)
+    try:
+        key = resolve_key(base_url, key_file=args.key_file)
+    except KeyFileError as exc:
+        raise UsageError(str(exc)) from None
+    if not key:
+        raise errors.AuthenticationError(
+            f"no integration key: set ${KEY_ENV}, pass --key-file, or sign in once in the app"
+        )
     with IntegrationClient(key, base_url) as client:
         yield client
-
-
-def resolve_key(key_file: str | None, base_url: str) -> str:
-    key = os.environ.get(KEY_ENV, "").strip()
-    if key:
-        return key
-    if key_file:
-        try:
-            return read_key_file(Path(key_file))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read the key file {key_file}: {getattr(exc, 'strerror', None) or exc}") from None
-    key = KeyStore().load(base_url)
-    if key:
-        return key
-    raise errors.AuthenticationError(
-        f"no integration key: set ${KEY_ENV}, pass --key-file, or sign in once in the app"
-    )
 
 
 def find_camera(client: IntegrationClient, name: str) -> Camera:

@@ -12,9 +12,11 @@ drawn per cell stays put while the view pans by whole pixels instead of hopping 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from faceter_viewer.core.timeline.scale import TimeScale
 
@@ -38,7 +40,7 @@ class EventSeries:
         return cls(np.empty(0), np.empty(0, np.int16), ())
 
     @classmethod
-    def from_arrays(cls, times, codes, type_names) -> EventSeries:
+    def from_arrays(cls, times: npt.ArrayLike, codes: npt.ArrayLike, type_names: Iterable[object]) -> EventSeries:
         """Copy, sort by time (stable) and check the codes against `type_names`."""
         t = np.asarray(times, dtype=np.float64).ravel()
         c = np.asarray(codes).ravel()

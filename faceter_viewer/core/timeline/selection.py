@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from faceter_viewer.core.timeline.scale import TimeScale
 
@@ -36,7 +37,7 @@ class Selection:
     def edge(self, handle: Handle) -> float:
         return self.start if handle is Handle.START else self.end
 
-    def with_edge(self, handle: Handle, t: float, **limits) -> Selection:
+    def with_edge(self, handle: Handle, t: float, **limits: Any) -> Selection:
         """Move one edge to t; dragging an edge past the other swaps their roles."""
         other = self.end if handle is Handle.START else self.start
         return make_selection(t, other, **limits, keep=other)

@@ -140,7 +140,7 @@ def month_label(t: float, tz: tzinfo | None = None) -> str:
 def month_starts(start: float, end: float, tz: tzinfo | None = None) -> list[float]:
     local = local_datetime(start, tz)
     year, month = local.year, local.month
-    starts = []
+    starts: list[float] = []
     while True:
         month += 1
         if month > 12:

@@ -248,6 +248,35 @@ def test_a_download_gives_up_on_a_long_retry_after_without_waiting(tmp_path, sle
     assert _no_leftovers(tmp_path)
 
 
+def test_a_download_and_a_request_share_one_retry_loop(tmp_path, sleeps):
+    """Same policy, same delays, same final error for a plain request and a download."""
+
+    def answers():
+        return sequence(httpx.Response(503, headers={"Retry-After": "3"}), httpx.Response(502), httpx.Response(503))
+
+    steady = RetryPolicy(jitter=lambda: 0.5)  # no jitter: backoff(1) is exactly 1 s
+    session, transport = _session(answers(), sleeps)
+    session.retry = steady
+    with pytest.raises(errors.ServerError) as sent:
+        session.send("GET", "/v1/clip")
+    assert sleeps.delays == [3.0, 1.0]
+    download, download_transport = _session(answers(), sleeps)
+    download.retry = steady
+    with pytest.raises(errors.ServerError) as downloaded:
+        download.download("/v1/clip", tmp_path / "clip.mp4")
+    assert sleeps.delays == [3.0, 1.0, 3.0, 1.0]
+    assert len(transport.requests) == len(download_transport.requests) == 3
+    assert type(sent.value) is type(downloaded.value) and sent.value.status == downloaded.value.status == 503
+    assert _no_leftovers(tmp_path)
+
+
+def test_a_download_asked_to_wait_too_long_says_so(tmp_path, sleeps):
+    session, _ = _session(sequence(httpx.Response(503, headers={"Retry-After": "120"})), sleeps)
+    with pytest.raises(errors.ServerError, match=r"GET /v1/clip: the service asks to wait 120 s"):
+        session.download("/v1/clip", tmp_path / "clip.mp4")
+    assert sleeps.delays == []
+
+
 def test_a_cancelled_download_leaves_nothing_behind(tmp_path, sleeps):
     session, _ = _session(sequence(httpx.Response(200, content=DATA)), sleeps)
     progress: list[int] = []

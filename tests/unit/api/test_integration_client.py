@@ -285,6 +285,8 @@ def test_get_audio_export(make_client):
         ("https://cdn.example.com/a.mp4?token=t", "https://cdn.example.com/a.mp4?token=t", False),
         ("http://api.test/integration-api/files/a.mp4", "http://api.test/integration-api/files/a.mp4", False),
         ("https://api.test:444/files/a.mp4", "https://api.test:444/files/a.mp4", False),
+        # the default port written out is the same origin (httpx drops it from the URL it sends)
+        ("https://api.test:443/integration-api/files/a.mp4", "https://api.test/integration-api/files/a.mp4", True),
     ],
 )
 def test_download_file_sends_the_key_only_to_the_api_origin(make_client, tmp_path, url, requested, keyed):

@@ -286,3 +286,47 @@ def test_export_poll_delays_grow_by_half_up_to_20_s_and_stop_after_15_minutes():
 def test_export_poll_delays_limit_is_configurable():
     assert list(rules.export_poll_delays(3.0)) == [1.0, 1.5]
     assert list(rules.export_poll_delays(0.5)) == []
+
+
+# --- §2/§15/§21 one origin test -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "other"),
+    [
+        ("https://cloud.faceter.cam/integration-api/v1/x", "https://cloud.faceter.cam/integration-api"),
+        ("https://cloud.faceter.cam:443/files/a.mp4", "https://cloud.faceter.cam/integration-api"),
+        ("https://cloud.faceter.cam/files/a.mp4", "https://cloud.faceter.cam:443/integration-api"),
+        ("http://127.0.0.1:80/a", "http://127.0.0.1/integration-api"),
+        ("HTTPS://Cloud.Faceter.CAM/a", "https://cloud.faceter.cam"),
+        ("https://user@cloud.faceter.cam/a", "https://cloud.faceter.cam"),  # user info is no part of it
+        ("http://[::1]:8765/a", "http://[::1]:8765/integration-api"),
+    ],
+)
+def test_same_origin_normalises_case_and_default_ports(url, other):
+    assert rules.same_origin(url, other)
+    assert rules.same_origin(other, url)
+
+
+@pytest.mark.parametrize(
+    ("url", "other"),
+    [
+        ("http://cloud.faceter.cam/a", "https://cloud.faceter.cam"),  # another scheme
+        ("https://cloud.faceter.cam:444/a", "https://cloud.faceter.cam"),  # another port
+        ("https://cloud.faceter.cam:80/a", "https://cloud.faceter.cam"),  # http's default is not https's
+        ("https://cdn.faceter.cam/a", "https://cloud.faceter.cam"),  # a sub-domain is another host
+        ("https://cloud.faceter.cam.evil.test/a", "https://cloud.faceter.cam"),
+        ("https://cloud.faceter.cam:99999/a", "https://cloud.faceter.cam"),  # unreadable port
+        ("https://cloud.faceter.cam:x/a", "https://cloud.faceter.cam"),
+        ("/files/a.mp4", "https://cloud.faceter.cam"),  # relative: resolve it first
+    ],
+)
+def test_different_origins(url, other):
+    assert not rules.same_origin(url, other)
+    assert not rules.same_origin(other, url)
+
+
+def test_url_origin_fills_in_the_default_port():
+    assert rules.url_origin("https://Cloud.Faceter.cam/x?y=1") == ("https", "cloud.faceter.cam", 443)
+    assert rules.url_origin("http://127.0.0.1:8765/integration-api") == ("http", "127.0.0.1", 8765)
+    assert rules.url_origin("ftp://host/x") == ("ftp", "host", None)
