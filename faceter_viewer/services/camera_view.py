@@ -51,6 +51,8 @@ class CameraStatus:
 
     camera: Camera | None = None
     timeline_source: str = "archive"  # "archive" | "recordings" (TimelineDataService.source)
+    timeline_empty_loading: bool = False  # loading, with nothing to show yet
+    events_truncated: bool = False  # more events in the range than the timeline keeps
 
     @property
     def badges(self) -> list[str]:
@@ -75,6 +77,10 @@ class CameraStatus:
             return "No archive access for this key: events only"
         if self.timeline_source != "archive":
             return "Archive API unavailable: showing recordings"
+        if self.events_truncated:
+            return "Too many events to show them all here: zoom in"
+        if self.timeline_empty_loading:
+            return "Loading…"
         return ""
 
     def offline_note(self) -> str:
@@ -121,6 +127,10 @@ class CameraView(QObject):
         self.playback.failed.connect(self._on_playback_failed)
         self.timeline_data.failed.connect(self._on_timeline_data_failed)
         self.timeline_data.source_changed.connect(lambda _source: self._update_status())
+        self.timeline_data.loading_changed.connect(lambda _loading: self._update_status())
+        self.timeline_data.intervals_changed.connect(self._on_timeline_data_intervals_changed)
+        self.timeline_data.events_changed.connect(lambda *_: self._update_status())
+        self._intervals_shown = False
         backend.error_occurred.connect(self._on_backend_error_occurred)
         backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
 
@@ -145,7 +155,7 @@ class CameraView(QObject):
         self.camera = camera
         if same:
             self.playback.camera = camera  # fresher details (token, grants)
-            self._update_status()
+            self._update_status(always=True)
             return
         self.playback.set_camera(camera)
         self.thumbnails.cancel()
@@ -256,7 +266,7 @@ class CameraView(QObject):
         else:
             return camera.live_rtsp_url
         self.stream = Stream.HLS
-        self._update_status()  # the transport's combo follows the status
+        self._update_status(always=True)  # the transport's combo follows the status
         return None
 
     def _show_offline(self, camera: Camera) -> None:
@@ -316,6 +326,18 @@ class CameraView(QObject):
         self.messages.info(f"Snapshot saved: {path}")
         self.snapshot_saved.emit(str(path))
 
-    def _update_status(self) -> None:
-        self._status = CameraStatus(self.camera, self.timeline_data.source)
-        self.status_changed.emit(self._status)  # also for a fresher copy of the same camera
+    def _on_timeline_data_intervals_changed(self, starts, _ends) -> None:
+        self._intervals_shown = len(starts) > 0
+        self._update_status()
+
+    def _update_status(self, *, always: bool = False) -> None:
+        data = self.timeline_data
+        status = CameraStatus(
+            self.camera,
+            data.source,
+            timeline_empty_loading=data.loading and not self._intervals_shown,
+            events_truncated=data.events_truncated,
+        )
+        if always or status != self._status:
+            self._status = status
+            self.status_changed.emit(status)
