@@ -9,5 +9,6 @@ import os
 # real X server (e2e) can still set QT_QPA_PLATFORM=xcb themselves; an explicit value wins.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# The demo service fixtures (demo_service, demo_client, make_demo_service, ...).
-pytest_plugins = ["tests.helpers.demo_fixtures"]
+# The demo service fixtures (demo_service, demo_client, make_demo_service, ...), and the check that
+# fails a test leaving threads or active QTimers behind.
+pytest_plugins = ["tests.helpers.leak_check", "tests.helpers.demo_fixtures"]

@@ -148,13 +148,18 @@ class PlaybackController(QObject):
     def _on_backend_state_changed(self, state: PlayerState) -> None:
         if self.mode is not Mode.ARCHIVE or self.window is None:
             return
+        if state not in (PlayerState.ENDED, PlayerState.ERROR):
+            return
+        # Where the picture stopped (the backend keeps the position on ENDED and ERROR): resume
+        # there, not at the last moment somebody happened to poll current_time().
+        at = self.window.time_at(self.backend.position())
+        if state is PlayerState.ENDED and at >= self.window.end - 2.5:
+            self.play_archive(self.window.end)  # on to the next recording
+            return
+        self._last_time = at
         if state is PlayerState.ENDED:
-            at = self.window.time_at(self.backend.position())
-            if at >= self.window.end - 2.5:
-                self.play_archive(self.window.end)  # on to the next recording
-            else:
-                self._resume("the stream ended early")
-        elif state is PlayerState.ERROR:
+            self._resume("the stream ended early")
+        else:
             self._resume(self.backend.error_message() or "the stream failed")
 
     def _resume(self, why: str) -> None:
@@ -168,12 +173,19 @@ class PlaybackController(QObject):
             return
         log.info("resuming archive playback at %.3f (%s)", at, why)
         archive = self.session.archive(self.camera)
+        # The refresh takes a round trip: if the user picks another camera or moment meanwhile,
+        # the serial moves on and the resume is dropped (it would play the old moment there).
+        serial = self._serial
         self.session.runner.submit(
             archive.refresh,
-            on_done=lambda _camera: self.play_archive(at),
-            on_error=lambda exc: self._on_window_failed(self._serial, at, exc),
+            on_done=lambda _camera: self._on_token_refreshed(serial, at),
+            on_error=lambda exc: self._on_window_failed(serial, at, exc),
             key=("archive-refresh", id(self)),
         )
+
+    def _on_token_refreshed(self, serial: int, at: float) -> None:
+        if serial == self._serial:
+            self.play_archive(at)
 
     def _arm_token_timer(self, token_exp: float) -> None:
         remaining = token_exp - time.time() - TOKEN_MARGIN_SECONDS

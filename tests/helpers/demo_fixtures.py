@@ -29,6 +29,7 @@ from faceter_viewer.demo.faults import FaultSet
 from faceter_viewer.demo.media import MediaStore
 from faceter_viewer.demo.media.graph import ffmpeg_exe
 from faceter_viewer.demo.service import DemoService
+from tests.helpers.leak_check import threads_of_a_shared_resource
 
 DEMO_SEED = 7
 FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05)
@@ -37,6 +38,8 @@ FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05)
 @pytest.fixture(scope="session")
 def demo_media_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaStore]:
     store = MediaStore(tmp_path_factory.mktemp("demo-media"), max_cache_bytes=512 * 1024**2)
+    # Its ffmpeg pool starts workers on demand and serves the whole session.
+    threads_of_a_shared_resource(lambda thread: thread in store._executor._threads)
     yield store
     store.close()
 
@@ -45,6 +48,10 @@ def demo_media_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Media
 def demo_service(demo_media_store: MediaStore) -> Iterator[DemoService]:
     service = DemoService(seed=DEMO_SEED, export_delay=0.6, media=demo_media_store)
     service.start()
+    # Its live feeder and its export worker start on demand and run until the service stops.
+    threads_of_a_shared_resource(
+        lambda thread: thread is service.state.live._thread or thread in service.state.exports._executor._threads
+    )
     yield service
     service.stop()
 

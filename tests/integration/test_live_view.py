@@ -54,9 +54,12 @@ def test_live_plays_and_its_time_advances_with_the_wall_clock(qtbot, panel, demo
     panel.show_camera(other)  # loads libvlc (once per process: dlopen holds the GIL briefly)
     qtbot.waitUntil(lambda: panel.video.painted_frames >= 1, timeout=20000)
     heartbeat = Heartbeat()
-    start = panel.video.painted_frames
-    panel.show_camera(camera)  # switching cameras: stop one stream, open another
-    qtbot.waitUntil(lambda: panel.video.painted_frames >= start + 25, timeout=20000)
+    try:
+        start = panel.video.painted_frames
+        panel.show_camera(camera)  # switching cameras: stop one stream, open another
+        qtbot.waitUntil(lambda: panel.video.painted_frames >= start + 25, timeout=20000)
+    finally:
+        heartbeat.stop()  # a failure must not leave it ticking into the next tests
     print(f"worst GUI-thread stall while switching cameras: {heartbeat.worst_ms():.0f} ms")
     assert heartbeat.worst_ms() < 50, "the GUI thread stalled while the stream opened"
     assert panel.mode_label.text() == "● LIVE"
@@ -70,7 +73,6 @@ def test_live_plays_and_its_time_advances_with_the_wall_clock(qtbot, panel, demo
     assert abs(advanced - (wall_b - wall_a)) <= 1.0, (advanced, wall_b - wall_a)
     # live means recent: within a few HLS segments of now
     assert 0 <= wall_b - frame_b.timestamp() < 15
-    heartbeat.stop()
 
 
 def test_the_painted_frame_is_the_whole_picture(qtbot, panel, demo_client, demo_service):

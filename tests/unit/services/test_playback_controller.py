@@ -1,0 +1,283 @@
+"""PlaybackController: what it asks the player to open, and what it does when the player reports
+the end of a window, a failure or nothing at all — against the real demo service over HTTP
+(real timeline, playlists and signed URLs), with a scripted player (tests/helpers/fake_backend.py)
+standing in for libvlc so that "the stream failed at 4 s" happens exactly when the test says.
+
+A refresh of the archive token is GET /v1/cameras/{id}; the tests count those requests with a
+zero-latency demo fault on that path (the fault counts every request it matches) and make a
+refresh slow with a real latency fault there.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from faceter_viewer.api.integration import IntegrationClient
+from faceter_viewer.api.models import Camera
+from faceter_viewer.demo.faults import FaultSet
+from faceter_viewer.demo.service import DemoService
+from faceter_viewer.services.playback import RESUME_LIMIT, Mode, PlaybackController
+from faceter_viewer.services.session import Session
+from faceter_viewer.services.tasks import TaskRunner
+from tests.helpers.demo_fixtures import find_gap, recent_archive_time
+from tests.helpers.fake_backend import FakeBackend
+
+SIGNAL_TIMEOUT = 10_000  # ms; the demo answers in milliseconds, the machine may be busy
+CAMERA_REFRESH = "/v1/cameras/*"  # GET /v1/cameras/{id}: a fresh archive token (§18)
+
+
+@pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    runner = TaskRunner(max_workers=2)
+    yield runner
+    runner.shutdown()
+
+
+@pytest.fixture
+def backend() -> FakeBackend:
+    return FakeBackend()
+
+
+@pytest.fixture
+def controller(demo_client: IntegrationClient, runner: TaskRunner, backend: FakeBackend) -> Iterator[PlaybackController]:
+    controller = PlaybackController(Session(demo_client, runner), backend)
+    controller.events = []
+    controller.gap_skipped.connect(lambda a, b: controller.events.append(("gap_skipped", a, b)))
+    controller.no_archive.connect(lambda t: controller.events.append(("no_archive", t)))
+    controller.failed.connect(lambda text: controller.events.append(("failed", text)))
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def refreshes(demo_faults: FaultSet):
+    """How many token refreshes reached the demo service so far."""
+    demo_faults.add("latency", CAMERA_REFRESH, delay=0.0)
+    return lambda: demo_faults.fired["latency"]
+
+
+def camera_at(client: IntegrationClient, service: DemoService, index: int) -> Camera:
+    wanted = service.cameras[index].id
+    return next(c for c in client.list_cameras() if c.id == wanted)
+
+
+def archive_camera(client: IntegrationClient, service: DemoService) -> Camera:
+    return camera_at(client, service, 0)
+
+
+def query(url: str) -> dict[str, str]:
+    return dict(httpx.URL(url).params)
+
+
+def start_archive(qtbot, controller: PlaybackController, camera: Camera, t: float) -> float:
+    """Play the archive at t and wait until the player was opened; returns archive_started's time."""
+    controller.set_camera(camera)
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as started:
+        controller.play_archive(t)
+    return started.args[0]
+
+
+def playing(backend: FakeBackend, controller: PlaybackController) -> None:
+    """The player shows the first frame of the window it was given (its duration known)."""
+    window = controller.window
+    assert window is not None
+    backend.show_first_frame(duration=window.end - window.time_at(0.0))
+
+
+# --- live ---------------------------------------------------------------------------------------
+
+
+def test_live_opens_the_live_url(qtbot, controller, backend, demo_client, demo_service):
+    camera = archive_camera(demo_client, demo_service)
+    controller.set_camera(camera)
+    with qtbot.waitSignal(controller.mode_changed) as changed:
+        controller.play_live(camera.live_hls_url)
+    assert changed.args == [Mode.LIVE]
+    assert backend.last_opened.url == camera.live_hls_url
+    assert backend.last_opened.start_offset == 0.0
+    assert controller.current_time() is None  # live has no archive moment
+    # the URL is the demo's real live playlist
+    assert httpx.get(camera.live_hls_url, timeout=10).text.startswith("#EXTM3U")
+
+
+def test_live_requested_while_the_archive_is_prepared_wins(qtbot, controller, backend, demo_client, demo_service):
+    camera = archive_camera(demo_client, demo_service)
+    controller.set_camera(camera)
+    controller.play_archive(recent_archive_time(demo_service))
+    controller.play_live(camera.live_hls_url)
+    with qtbot.assertNotEmitted(controller.archive_started, wait=1000):
+        pass
+    assert [o.url for o in backend.opened] == [camera.live_hls_url]
+    assert controller.mode is Mode.LIVE
+
+
+# --- archive at a moment ------------------------------------------------------------------------
+
+
+def test_archive_at_t_opens_the_signed_playlist_at_the_right_offset(qtbot, controller, backend, demo_client, demo_service):
+    camera = archive_camera(demo_client, demo_service)
+    t = recent_archive_time(demo_service) + 3.3
+    started_at = start_archive(qtbot, controller, camera, t)
+
+    assert started_at == t and controller.mode is Mode.ARCHIVE
+    opened = backend.last_opened
+    url = httpx.URL(opened.url)
+    assert str(url).startswith(camera.archive_api_url) and url.path.endswith("/index.m3u8")
+    params = query(opened.url)
+    assert float(params["start"]) == pytest.approx(t, abs=0.001)
+    window = controller.window
+    assert float(params["duration"]) == pytest.approx(window.end - t, abs=0.001)
+    assert params["signature"] and int(params["exp"]) > time.time()
+    # The playlist starts on a segment boundary before t: the player starts that far into it.
+    playlist = httpx.get(opened.url, timeout=10)
+    assert playlist.status_code == 200 and playlist.text.startswith("#EXTM3U")
+    assert window.time_at(0.0) <= t
+    assert opened.start_offset == pytest.approx(t - window.time_at(0.0), abs=0.001)
+    assert opened.start_offset < 10.0
+
+    # What is on screen maps back to wall time through the window.
+    playing(backend, controller)
+    backend.report_position(opened.start_offset + 2.0)
+    assert controller.current_time() == pytest.approx(t + 2.0, abs=0.001)
+
+
+def test_end_of_the_window_moves_on_to_the_next_recording(qtbot, controller, backend, demo_client, demo_service):
+    gap_start, gap_end = find_gap(demo_service, 0, min_seconds=30)
+    camera = archive_camera(demo_client, demo_service)
+    start_archive(qtbot, controller, camera, gap_start - 20.0)
+    assert controller.window.end == pytest.approx(gap_start, abs=0.001)  # one recording at a time
+    playing(backend, controller)
+
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as started:
+        backend.end()
+    assert controller.events == [("gap_skipped", gap_start, gap_end)]
+    assert started.args == [gap_end]
+    assert len(backend.opened) == 2
+    assert float(query(backend.last_opened.url)["start"]) == pytest.approx(gap_end, abs=0.001)
+
+
+def test_a_moment_without_archive_says_so_and_opens_nothing(qtbot, controller, backend, demo_client, demo_service):
+    camera = archive_camera(demo_client, demo_service)
+    before_the_archive = time.time() - (camera.archive_days + 3) * 86400
+    controller.set_camera(camera)
+    with qtbot.waitSignal(controller.no_archive, timeout=SIGNAL_TIMEOUT) as nothing:
+        controller.play_archive(before_the_archive)
+    assert nothing.args == [before_the_archive]
+    assert backend.opened == [] and controller.window is None
+
+
+def test_a_camera_without_archive_access_fails_at_once(controller, backend, demo_client, demo_service):
+    camera = next(c for c in demo_client.list_cameras() if not c.has_archive_access)
+    controller.set_camera(camera)
+    controller.play_archive(recent_archive_time(demo_service))
+    assert controller.events == [("failed", f"This key has no archive access for “{camera.title}”.")]
+    assert backend.opened == []
+
+
+def test_a_failing_archive_api_is_reported(qtbot, controller, backend, demo_client, demo_service, demo_faults):
+    camera = archive_camera(demo_client, demo_service)
+    controller.set_camera(camera)
+    demo_faults.add("error_rate", "/archive-api/**", probability=1.0, status=400)
+    with qtbot.waitSignal(controller.failed, timeout=SIGNAL_TIMEOUT) as failed:
+        controller.play_archive(recent_archive_time(demo_service))
+    assert failed.args[0].startswith("Cannot play the archive:")
+    assert backend.opened == []
+
+
+# --- failures: resume with a fresh token ------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["error", "ended early"])
+def test_a_failure_resumes_at_the_moment_on_screen_with_a_fresh_token(
+    qtbot, controller, backend, demo_client, demo_service, refreshes, how
+):
+    camera = archive_camera(demo_client, demo_service)
+    t = recent_archive_time(demo_service)
+    start_archive(qtbot, controller, camera, t)
+    playing(backend, controller)
+    first = backend.last_opened
+    backend.report_position(first.start_offset + 4.0)  # nobody polls current_time() here
+    assert refreshes() == 0
+
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as resumed:
+        if how == "error":
+            backend.fail("segment refused")
+        else:
+            backend.end(at=first.start_offset + 4.0)
+    assert resumed.args[0] == pytest.approx(t + 4.0, abs=0.001)
+    assert refreshes() == 1
+    assert len(backend.opened) == 2
+    assert float(query(backend.last_opened.url)["start"]) == pytest.approx(t + 4.0, abs=0.001)
+    assert controller.events == []
+
+
+def test_resumes_stop_after_the_limit(qtbot, controller, backend, demo_client, demo_service, refreshes):
+    camera = archive_camera(demo_client, demo_service)
+    start_archive(qtbot, controller, camera, recent_archive_time(demo_service))
+    for _ in range(RESUME_LIMIT):
+        with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT):
+            backend.fail()  # no frame ever shows
+    with qtbot.waitSignal(controller.failed, timeout=SIGNAL_TIMEOUT) as failed:
+        backend.fail("the stream failed again")
+    assert failed.args == ["Archive playback stopped: the stream failed again"]
+    assert len(backend.opened) == 1 + RESUME_LIMIT
+    assert refreshes() == RESUME_LIMIT
+
+
+def test_a_frame_in_between_starts_the_count_again(qtbot, controller, backend, demo_client, demo_service):
+    camera = archive_camera(demo_client, demo_service)
+    start_archive(qtbot, controller, camera, recent_archive_time(demo_service))
+    for _ in range(RESUME_LIMIT + 2):
+        playing(backend, controller)
+        with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT):
+            backend.fail()
+    assert len(backend.opened) == RESUME_LIMIT + 3
+    assert controller.events == []
+
+
+def test_a_slow_refresh_does_not_play_the_old_moment_on_the_camera_switched_to(
+    qtbot, controller, backend, demo_client, demo_service, demo_faults
+):
+    first = archive_camera(demo_client, demo_service)
+    second = next(c for c in demo_client.list_cameras() if c.id != first.id and c.has_archive_access and c.is_online)
+    t = recent_archive_time(demo_service)
+    start_archive(qtbot, controller, first, t)
+    playing(backend, controller)
+
+    refreshed = threading.Event()
+    archive = controller.session.archive(first)
+    refresh = archive.refresh
+    archive.refresh = lambda: (refresh(), refreshed.set())[0]  # to know when it came back
+    demo_faults.add("latency", CAMERA_REFRESH, delay=1.0)
+    backend.fail("segment refused")  # the refresh is in flight for a second
+    controller.set_camera(second)  # ... and the user picks another camera meanwhile
+    controller.play_live(second.live_hls_url)
+
+    qtbot.waitUntil(refreshed.is_set, timeout=SIGNAL_TIMEOUT)
+    with qtbot.assertNotEmitted(controller.archive_started, wait=1000):
+        pass
+    assert [o.url for o in backend.opened][1:] == [second.live_hls_url]
+    assert controller.mode is Mode.LIVE and controller.camera is second
+    assert controller.events == []
+
+
+def test_the_token_is_renewed_before_it_expires(qtbot, make_demo_service, runner, backend):
+    service = make_demo_service(token_ttl=10)  # 8 s margin: the refresh is due 2 s in
+    with IntegrationClient(service.integration_key, service.base_url) as client:
+        controller = PlaybackController(Session(client, runner), backend)
+        t = recent_archive_time(service)
+        start_archive(qtbot, controller, camera_at(client, service, 0), t)
+        playing(backend, controller)
+        first = backend.last_opened
+        backend.report_position(first.start_offset + 1.0)
+        with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as resumed:
+            pass
+        second = backend.last_opened
+        assert int(query(second.url)["exp"]) > int(query(first.url)["exp"])
+        assert resumed.args[0] >= t + 1.0
+        controller.stop()
