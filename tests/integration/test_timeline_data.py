@@ -238,7 +238,7 @@ def test_a_camera_without_an_archive_api_address_uses_recordings(
     assert shown_in(seen, start, end) == truth_intervals(fast_retry_client.archive(camera), start, end)
 
 
-def test_a_camera_without_archive_grant_says_so_and_still_shows_events(
+def test_a_camera_without_archive_grant_shows_events_and_no_failure_banner(
     qtbot, make_service, demo_service, fast_retry_client
 ):
     camera = camera_model(demo_service, fast_retry_client, 4)
@@ -248,14 +248,16 @@ def test_a_camera_without_archive_grant_says_so_and_still_shows_events(
     end = demo_service.dataset.anchor - HOUR
     load(qtbot, service, end - DAY, end)
     assert seen.sources == ["recordings"]
-    assert seen.failed == ["No archive access for this camera"]
+    # /recordings is refused too: that is what this camera is (CameraView.status says so in
+    # place), not a failure to announce at every visit.
+    assert seen.failed == []
     assert len(seen.intervals[-1][0]) == 0
     assert len(seen.events[-1][0]) > 100
     # A failure is not asked again in a loop: one /recordings request, even after more pans.
     before = requests(demo_service, "/recordings")
     load(qtbot, service, end - DAY - HOUR, end - HOUR)
     assert requests(demo_service, "/recordings") == before
-    assert seen.failed == ["No archive access for this camera"]
+    assert seen.failed == []
 
 
 def test_fifty_zoom_steps_cost_a_handful_of_requests(qtbot, make_service, demo_service, fast_retry_client):
