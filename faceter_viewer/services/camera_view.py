@@ -125,6 +125,7 @@ class CameraView(QObject):
         self.playback.gap_skipped.connect(self._on_playback_gap_skipped)
         self.playback.no_archive.connect(self._on_playback_no_archive)
         self.playback.failed.connect(self._on_playback_failed)
+        self.playback.refused.connect(self.messages.warning)
         self.timeline_data.failed.connect(self._on_timeline_data_failed)
         self.timeline_data.source_changed.connect(lambda _source: self._update_status())
         self.timeline_data.loading_changed.connect(lambda _loading: self._update_status())
@@ -241,7 +242,7 @@ class CameraView(QObject):
         self._tasks.close()
         self.thumbnails.close()
         self.timeline_data.close()
-        self.playback.stop()
+        self.playback.close()
         self.backend.close()
 
     # --- live ---------------------------------------------------------------------------------

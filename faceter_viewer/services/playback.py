@@ -1,4 +1,4 @@
-"""What one player plays for one camera: live, or the archive from a moment (api-rules §17-§20).
+"""What one player plays for one camera: live, or the archive from a moment (api-rules §17, §18, §20).
 
 The controller plans the archive window (core/archive_window.py), fetches its playlist on a worker
 (to read the first frame's time and to tell "no archive there" from a failure), and opens the
@@ -37,16 +37,17 @@ class Mode(enum.Enum):
 
 class PlaybackController(QObject):
     mode_changed = Signal(object)  # Mode
-    archive_started = Signal(float)  # the wall time the archive starts at
+    archive_started = Signal(float)  # the wall time the archive opens at (after a skipped gap too)
     gap_skipped = Signal(float, float)  # from, to
     no_archive = Signal(float)  # nothing to play from that moment on
     failed = Signal(str)  # a message for the user
-    live_fallback = Signal(str)  # why live playback was chosen instead
+    refused = Signal(str)  # a message for the user about what no retry can change (no grant)
 
     def __init__(self, session: Session, backend: PlayerBackend, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.backend = backend
+        self._tasks = session.tasks()  # on the session's shared pool
         self.camera: Camera | None = None
         self.mode = Mode.IDLE
         self.window: PlaylistWindow | None = None
@@ -75,12 +76,17 @@ class PlaybackController(QObject):
         self.backend.open(url)
 
     def play_archive(self, t: float) -> None:
-        """Play the archive from the moment `t` (epoch seconds)."""
+        """Play the archive from the moment `t` (epoch seconds): the user's request, so the
+        resumes of an earlier failure count from zero again."""
+        self._resumes = 0
+        self._open_archive(t)
+
+    def _open_archive(self, t: float) -> None:
         camera = self.camera
         if camera is None:
             return
-        if not camera.has_archive_access:
-            self.failed.emit(f"This key has no archive access for “{camera.title}”.")
+        if not camera.has_archive_access:  # the one archive-access check (views only show it)
+            self.refused.emit(f"This key has no archive access for “{camera.title}”.")
             return
         self._serial += 1
         serial = self._serial
@@ -91,13 +97,13 @@ class PlaybackController(QObject):
         except errors.FaceterError as exc:
             self.failed.emit(str(exc))
             return
-        self.session.runner.submit(
+        self._tasks.submit(
             _prepare_window,
             archive,
             t,
             on_done=lambda result: self._on_window_prepared(serial, t, result),
             on_error=lambda exc: self._on_window_failed(serial, t, exc),
-            key=("archive-window", id(self)),
+            key="archive-window",
         )
 
     def current_time(self) -> float | None:
@@ -109,6 +115,11 @@ class PlaybackController(QObject):
             return self._last_time
         self._last_time = self.window.time_at(self.backend.position())
         return self._last_time
+
+    def close(self) -> None:
+        """Stop, and cancel what this controller has on the shared pool."""
+        self.stop()
+        self._tasks.close()
 
     def stop(self) -> None:
         self._serial += 1
@@ -154,7 +165,7 @@ class PlaybackController(QObject):
         # there, not at the last moment somebody happened to poll current_time().
         at = self.window.time_at(self.backend.position())
         if state is PlayerState.ENDED and at >= self.window.end - 2.5:
-            self.play_archive(self.window.end)  # on to the next recording
+            self._open_archive(self.window.end)  # on to the next recording
             return
         self._last_time = at
         if state is PlayerState.ENDED:
@@ -176,16 +187,16 @@ class PlaybackController(QObject):
         # The refresh takes a round trip: if the user picks another camera or moment meanwhile,
         # the serial moves on and the resume is dropped (it would play the old moment there).
         serial = self._serial
-        self.session.runner.submit(
+        self._tasks.submit(
             archive.refresh,
             on_done=lambda _camera: self._on_token_refreshed(serial, at),
             on_error=lambda exc: self._on_window_failed(serial, at, exc),
-            key=("archive-refresh", id(self)),
+            key="archive-refresh",
         )
 
     def _on_token_refreshed(self, serial: int, at: float) -> None:
         if serial == self._serial:
-            self.play_archive(at)
+            self._open_archive(at)
 
     def _arm_token_timer(self, token_exp: float) -> None:
         remaining = token_exp - time.time() - TOKEN_MARGIN_SECONDS

@@ -109,6 +109,7 @@ class PlayerPanel(QWidget):
         view.thumbnails.thumbnail_missing.connect(self._on_thumbnail_missing)
         view.thumbnails.thumbnail_failed.connect(self._on_thumbnail_failed)
         view.playback.mode_changed.connect(self._on_playback_mode_changed)
+        view.playback.archive_started.connect(self.timeline.set_cursor)  # at once, past a skipped gap
 
         backend.state_changed.connect(self._on_backend_state_changed)
 

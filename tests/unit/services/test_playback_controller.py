@@ -50,6 +50,7 @@ def controller(demo_client: IntegrationClient, runner: TaskRunner, backend: Fake
     controller.gap_skipped.connect(lambda a, b: controller.events.append(("gap_skipped", a, b)))
     controller.no_archive.connect(lambda t: controller.events.append(("no_archive", t)))
     controller.failed.connect(lambda text: controller.events.append(("failed", text)))
+    controller.refused.connect(lambda text: controller.events.append(("refused", text)))
     yield controller
     controller.stop()
 
@@ -175,7 +176,7 @@ def test_a_camera_without_archive_access_fails_at_once(controller, backend, demo
     camera = next(c for c in demo_client.list_cameras() if not c.has_archive_access)
     controller.set_camera(camera)
     controller.play_archive(recent_archive_time(demo_service))
-    assert controller.events == [("failed", f"This key has no archive access for “{camera.title}”.")]
+    assert controller.events == [("refused", f"This key has no archive access for “{camera.title}”.")]
     assert backend.opened == []
 
 
@@ -227,6 +228,11 @@ def test_resumes_stop_after_the_limit(qtbot, controller, backend, demo_client, d
     assert failed.args == ["Archive playback stopped: the stream failed again"]
     assert len(backend.opened) == 1 + RESUME_LIMIT
     assert refreshes() == RESUME_LIMIT
+    # The user clicks again: a new request, whose failures are resumed again from zero.
+    start_archive(qtbot, controller, camera, recent_archive_time(demo_service))
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT):
+        backend.fail()
+    assert refreshes() == RESUME_LIMIT + 1
 
 
 def test_a_frame_in_between_starts_the_count_again(qtbot, controller, backend, demo_client, demo_service):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from faceter_viewer.services.tasks import TaskRunner
+from faceter_viewer.services.tasks import TaskGroup, TaskRunner
 
 
 @pytest.fixture
@@ -79,3 +79,57 @@ def test_cancel_and_shutdown_stop_delivery(qtbot):
     assert ticket.cancelled
     qtbot.wait(50)
     assert delivered == []
+
+
+# --- TaskGroup: one owner's tasks on the shared pool -----------------------------------------
+
+
+def test_two_groups_with_the_same_key_do_not_supersede_each_other(qtbot, runner):
+    first, second = TaskGroup(runner), TaskGroup(runner)
+    gate = threading.Event()
+    results = []
+    first.submit(lambda: gate.wait(5) and "first", on_done=results.append, key="load")
+    second.submit(lambda: gate.wait(5) and "second", on_done=results.append, key="load")
+    gate.set()
+    qtbot.waitUntil(lambda: len(results) == 2)
+    assert sorted(results) == ["first", "second"]
+
+
+def test_within_a_group_the_newest_of_a_key_wins(qtbot, runner):
+    group = TaskGroup(runner)
+    gate = threading.Event()
+    results = []
+    group.submit(lambda: gate.wait(5) and "old", on_done=results.append, key="load")
+    group.submit(lambda: "new", on_done=results.append, key="load")
+    gate.set()
+    qtbot.waitUntil(lambda: group.pending == 0)
+    qtbot.wait(50)
+    assert results == ["new"]
+
+
+def test_closing_a_group_cancels_its_tasks_only_and_keeps_the_pool(qtbot, runner):
+    closing, staying = TaskGroup(runner), TaskGroup(runner)
+    gate = threading.Event()
+    results = []
+    closing.submit(lambda: gate.wait(5) and "closed", on_done=results.append)
+    staying.submit(lambda: gate.wait(5) and "kept", on_done=results.append)
+    closing.close()
+    gate.set()
+    qtbot.waitUntil(lambda: staying.pending == 0)
+    assert results == ["kept"]
+    assert closing.submit(lambda: "after close", on_done=results.append).cancelled
+    staying.submit(lambda: "pool still runs", on_done=results.append)
+    qtbot.waitUntil(lambda: len(results) == 2)
+    assert results[-1] == "pool still runs"
+
+
+def test_an_unhandled_worker_failure_is_logged_with_its_traceback(qtbot, runner, caplog):
+    group = TaskGroup(runner)
+
+    def broken_load():
+        raise ValueError("boom")
+
+    group.submit(broken_load)
+    qtbot.waitUntil(lambda: group.pending == 0)
+    [record] = [r for r in caplog.records if "broken_load" in r.getMessage()]
+    assert record.exc_info is not None and record.exc_info[0] is ValueError
