@@ -2,11 +2,12 @@
 
 VlcBackend (vlc_backend.py) feeds it plain values - its own commands (open, seek, pause...),
 the events, coarse times and pictures libvlc reported (vlc_frames collects them), and watchdog
-ticks - and carries out the ACTIONS it returns, in order: libvlc calls (Begin a fresh player,
-SeekNow, Pause, NextFrame...) and Qt signals (SetState, EmitPosition, ShowFrame...). Time comes
-from an injected `now` (time.monotonic by default, shared with the PlaybackClock), so every
-sequence - a stall, a frame step libvlc ignored, an open that never shows a picture - is
-testable without libvlc or waiting (tests/unit/player/test_stream_machine.py).
+ticks - and carries out the ACTIONS it returns (stream_actions.py), in order: libvlc calls
+(Begin a fresh player, SeekNow, Pause, NextFrame...) and Qt signals (SetState, EmitPosition,
+ShowFrame...). Time comes from an injected `now` (time.monotonic by default, shared with the
+PlaybackClock), so every sequence - a stall, a frame step libvlc ignored, an open that never
+shows a picture - is testable without libvlc or waiting (tests/unit/player/
+test_stream_machine.py).
 
 libvlc 3 behaviours this works around (measured on HLS):
 - ":start-time" and a set_time() before the streams exist land on the KEYFRAME before the
@@ -33,6 +34,31 @@ from dataclasses import dataclass
 from faceter_viewer.core.playback_clock import PlaybackClock
 from faceter_viewer.player.libvlc_events import LibvlcEvent
 from faceter_viewer.player.player_state import PlayerState
+from faceter_viewer.player.stream_actions import (
+    Action,
+    ApplyAudio,
+    ApplyRate,
+    Begin,
+    Discard,
+    EmitError,
+    EmitFirstFrame,
+    EmitPosition,
+    HoldForSeek,
+    IssuePendingSeek,
+    NextFrame,
+    Pause,
+    PausePlayer,
+    RefreshAudio,
+    ReleaseHold,
+    Reopen,
+    Resume,
+    SeekNow,
+    SetDuration,
+    SetState,
+    ShowFirstWhilePaused,
+    ShowFrame,
+    SkipRepeatsOfShown,
+)
 
 log = logging.getLogger("faceter_viewer.player.vlc_backend")
 
@@ -40,167 +66,6 @@ DEFAULT_FPS = 25.0
 STALLED_AFTER = 1.0  # seconds without a picture while playing -> BUFFERING
 STEP_TIMEOUT = 0.6  # seconds for next_frame()'s picture before stepping another way
 DEFAULT_OPEN_TIMEOUT = 20.0  # seconds for a stream's first picture before it counts as failed
-
-
-# -- actions: what the backend does, in the order given ------------------------------------------
-
-
-@dataclass(frozen=True)
-class Begin:
-    """Release the current player (if any) and start a fresh one; once it exists (libvlc may
-    still be loading), call `session_created()` and carry out what it returns, then play it."""
-
-    start_offset: float
-    paused: bool  # play only to the landing picture, then pause
-
-
-@dataclass(frozen=True)
-class Reopen:
-    """open() the last URL again from `start_offset` (play() after ENDED, ERROR or stop)."""
-
-    start_offset: float
-
-
-@dataclass(frozen=True)
-class Discard:
-    """Release the current player (in the background); no more of its reports count."""
-
-
-@dataclass(frozen=True)
-class HoldForSeek:
-    """Hide pictures until a seek that is issued later lands (sink.begin_hold(seek_pending))."""
-
-
-@dataclass(frozen=True)
-class IssuePendingSeek:
-    """libvlc is ready: seek to `seconds` now, for the hold HoldForSeek began."""
-
-    seconds: float
-
-
-@dataclass(frozen=True)
-class ReleaseHold:
-    """The pending seek will not happen (live: nothing to seek in); show pictures again."""
-
-
-@dataclass(frozen=True)
-class SeekNow:
-    """Hide pictures until it lands, then seek the playing player to `seconds`."""
-
-    seconds: float
-
-
-@dataclass(frozen=True)
-class SkipRepeatsOfShown:
-    """The picture on screen is where the fresh player starts: do not show it a second time."""
-
-
-@dataclass(frozen=True)
-class ShowFirstWhilePaused:
-    """The fresh player only plays to its landing picture: the sink shows that one, paused."""
-
-
-@dataclass(frozen=True)
-class Pause:
-    """Pause the player; the sink shows the next picture while paused if `show_next`."""
-
-    show_next: bool
-
-
-@dataclass(frozen=True)
-class PausePlayer:
-    """The landing picture of a paused seek arrived: pause libvlc there (the sink is paused)."""
-
-
-@dataclass(frozen=True)
-class Resume:
-    """Unpause the sink and the player."""
-
-
-@dataclass(frozen=True)
-class NextFrame:
-    """libvlc's next_frame()."""
-
-
-@dataclass(frozen=True)
-class ApplyRate:
-    rate: float
-
-
-@dataclass(frozen=True)
-class ApplyAudio:
-    """Set mute and volume on the player (libvlc forgets them set before its audio output)."""
-
-
-@dataclass(frozen=True)
-class RefreshAudio:
-    """Ask the player whether the stream has audio (and say so if that changed)."""
-
-
-@dataclass(frozen=True)
-class SetState:
-    """The state changed to `state` (state_changed)."""
-
-    state: PlayerState
-
-
-@dataclass(frozen=True)
-class SetDuration:
-    """The duration changed to `seconds` (duration_changed)."""
-
-    seconds: float
-
-
-@dataclass(frozen=True)
-class EmitPosition:
-    seconds: float
-
-
-@dataclass(frozen=True)
-class ShowFrame:
-    """Hand the picture just reported to the GUI (frame_ready); it is at `media_seconds`."""
-
-    media_seconds: float
-
-
-@dataclass(frozen=True)
-class EmitFirstFrame:
-    """The first picture after open(), `seconds` after it was called (first_frame_shown)."""
-
-    seconds: float
-
-
-@dataclass(frozen=True)
-class EmitError:
-    """Playback failed (error_occurred); `message` is for the user."""
-
-    message: str
-
-
-Action = (
-    Begin
-    | Reopen
-    | Discard
-    | HoldForSeek
-    | IssuePendingSeek
-    | ReleaseHold
-    | SeekNow
-    | SkipRepeatsOfShown
-    | ShowFirstWhilePaused
-    | Pause
-    | PausePlayer
-    | Resume
-    | NextFrame
-    | ApplyRate
-    | ApplyAudio
-    | RefreshAudio
-    | SetState
-    | SetDuration
-    | EmitPosition
-    | ShowFrame
-    | EmitFirstFrame
-    | EmitError
-)
 
 
 @dataclass

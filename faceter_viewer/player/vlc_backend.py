@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from faceter_viewer.api.redaction import redact
-from faceter_viewer.player import stream_machine as sm
+from faceter_viewer.player import stream_actions as act
 from faceter_viewer.player.backend import PlayerBackend, PlayerState, check_rate
 from faceter_viewer.player.capability import Capabilities
 from faceter_viewer.player.libvlc_events import LibvlcEvent
@@ -175,71 +175,71 @@ class VlcBackend(PlayerBackend):
 
     # -- carrying out the machine's actions -----------------------------------------------------
 
-    def _run(self, actions: list[sm.Action], frame_image: QImage | None = None) -> None:
+    def _run(self, actions: list[act.Action], frame_image: QImage | None = None) -> None:
         """Do `actions` in order; `frame_image` is the picture a ShowFrame among them shows."""
         for action in actions:
             self._do(action, frame_image)
 
-    def _do(self, action: sm.Action, frame_image: QImage | None) -> None:
+    def _do(self, action: act.Action, frame_image: QImage | None) -> None:
         match action:
-            case sm.Begin():
+            case act.Begin():
                 self._begin()
-            case sm.Reopen(start_offset=offset):
+            case act.Reopen(start_offset=offset):
                 if self._url is not None:
                     self.open(self._url, start_offset=offset)
-            case sm.Discard():
+            case act.Discard():
                 self._discard_session()
-            case sm.SetState(state=state):
+            case act.SetState(state=state):
                 self.state_changed.emit(state)
-            case sm.SetDuration(seconds=seconds):
+            case act.SetDuration(seconds=seconds):
                 self.duration_changed.emit(seconds)
-            case sm.EmitPosition(seconds=seconds):
+            case act.EmitPosition(seconds=seconds):
                 self.position_changed.emit(seconds)
-            case sm.ShowFrame():
+            case act.ShowFrame():
                 if frame_image is not None:
                     self._last_image = frame_image
                     self.frame_ready.emit(frame_image)
-            case sm.EmitFirstFrame(seconds=seconds):
+            case act.EmitFirstFrame(seconds=seconds):
                 self.first_frame_shown.emit(seconds)
-            case sm.EmitError(message=message):
+            case act.EmitError(message=message):
                 self.error_occurred.emit(message)
-            case sm.ApplyAudio():
+            case act.ApplyAudio():
                 self._apply_audio()
             case _:
                 if self._session is not None:
                     self._do_on_session(self._session, action)
 
-    def _do_on_session(self, session: VlcSession, action: sm.Action) -> None:
+    def _do_on_session(self, session: VlcSession, action: act.Action) -> None:
         sink = session.sink
         match action:
-            case sm.HoldForSeek():
+            case act.HoldForSeek():
                 sink.begin_hold(seek_pending=True)
-            case sm.IssuePendingSeek(seconds=seconds):
+            case act.IssuePendingSeek(seconds=seconds):
                 session.seek(seconds)
                 sink.seek_issued()
-            case sm.ReleaseHold():
+            case act.ReleaseHold():
                 sink.release_hold()
-            case sm.SeekNow(seconds=seconds):
+            case act.SeekNow(seconds=seconds):
                 sink.begin_hold()  # before the seek: no picture from before it may pass
                 session.seek(seconds)
-            case sm.SkipRepeatsOfShown():
+            case act.SkipRepeatsOfShown():
                 if not self._last_image.isNull():
                     sink.skip_repeats_of(self._last_image)
-            case sm.ShowFirstWhilePaused():
+            case act.ShowFirstWhilePaused():
                 sink.set_paused(True, show_next=True)
-            case sm.Pause(show_next=show_next):
+            case act.Pause(show_next=show_next):
                 sink.set_paused(True, show_next=show_next)
                 session.set_pause(True)
-            case sm.PausePlayer():
+            case act.PausePlayer():
                 session.set_pause(True)
-            case sm.Resume():
+            case act.Resume():
                 sink.set_paused(False)
                 session.set_pause(False)
-            case sm.NextFrame():
+            case act.NextFrame():
                 session.next_frame()
-            case sm.ApplyRate(rate=rate):
+            case act.ApplyRate(rate=rate):
                 session.set_rate(rate)
-            case sm.RefreshAudio():
+            case act.RefreshAudio():
                 self._set_has_audio(session.has_audio())
             case _:
                 raise AssertionError(f"unhandled stream action {action!r}")

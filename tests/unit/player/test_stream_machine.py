@@ -11,9 +11,7 @@ import pytest
 
 from faceter_viewer.player.libvlc_events import LIBVLC_EVENT_TYPES, LibvlcEvent
 from faceter_viewer.player.player_state import PlayerState
-from faceter_viewer.player.stream_machine import (
-    STALLED_AFTER,
-    STEP_TIMEOUT,
+from faceter_viewer.player.stream_actions import (
     ApplyAudio,
     ApplyRate,
     Begin,
@@ -36,8 +34,8 @@ from faceter_viewer.player.stream_machine import (
     ShowFirstWhilePaused,
     ShowFrame,
     SkipRepeatsOfShown,
-    StreamMachine,
 )
+from faceter_viewer.player.stream_machine import STALLED_AFTER, STEP_TIMEOUT, StreamMachine
 
 FRAME = 0.04  # 25 fps, the machine's default until the stream says otherwise
 SOURCE = "(from 127.0.0.1:8080)"
