@@ -15,23 +15,15 @@ here is global except the libvlc instance they share.
 
 from __future__ import annotations
 
-import enum
-
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
+
+from faceter_viewer.player.player_state import PlayerState
 
 MIN_RATE = 0.5
 MAX_RATE = 8.0
 
-
-class PlayerState(enum.Enum):
-    IDLE = "idle"  # nothing opened, or stopped
-    OPENING = "opening"  # open() called, the stream is being connected
-    BUFFERING = "buffering"  # connected, waiting for (more) pictures
-    PLAYING = "playing"  # pictures are moving
-    PAUSED = "paused"
-    ENDED = "ended"  # a finite stream (archive) played to its end; live streams that stop too
-    ERROR = "error"  # see the message of error_occurred
+__all__ = ["MAX_RATE", "MIN_RATE", "PlayerBackend", "PlayerState", "check_rate"]
 
 
 class PlayerBackend(QObject):

@@ -7,44 +7,37 @@ stopping/releasing a player (vlc_runtime.release_in_background), so switching st
 waits for the old one to wind down. libvlc's callbacks (vlc_frames) only copy and notify; this
 class reacts to what they collected when the queued notification arrives.
 
-Each open() gets a fresh VlcSession (a media player with its own FrameSink), so nothing from
-an old stream - a late picture, a Stopped event - can reach the new one.
+What to do about each command and each report - when to seek, when a seek has landed, when a
+stall is BUFFERING, when to open a fresh player instead of trusting libvlc (the libvlc 3
+behaviours worked around are listed in stream_machine.py) - is decided by a StreamMachine,
+which knows neither Qt nor libvlc. This class feeds it and carries out the actions it returns:
+libvlc calls on the current VlcSession and the PlayerBackend signals.
 
-libvlc 3 behaviours worked around here (measured on HLS):
-- ":start-time" and a set_time() before the streams exist land on the KEYFRAME before the
-  target (up to a GOP early); a set_time() once they exist lands on the target frame. So
-  open(start_offset=...) plays from 0 with pictures held back and seeks when the first one is
-  displayed. (Seeking at ESAdded or at the first full buffer lands ~50 ms sooner, but on a
-  busy machine the rest of the start-up's buffering then passes for the seek's and lets a
-  picture from 0 through.)
-- A seek made while libvlc is paused lands unreliably (on a keyframe, on no picture at all, or
-  runs a second of pictures while "paused"), and resuming after next_frame() restarts an HLS
-  stream from its very beginning. So a seek while paused opens a fresh player at the target
-  that plays to the landing picture and pauses there, and resuming after frame steps opens one
-  at the next frame. Plain pause/resume and next_frame() itself are reliable.
-- libvlc reports no buffering when the network stalls mid-stream; a watchdog turns "no picture
-  for a while" into BUFFERING.
+Each fresh player (open, a seek while paused, resuming after frame steps) is a new VlcSession
+with its own FrameSink, so nothing from an old stream - a late picture, a Stopped event - can
+reach the new one.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from faceter_viewer.api.redaction import redact
+from faceter_viewer.player import stream_actions as act
 from faceter_viewer.player.backend import PlayerBackend, PlayerState, check_rate
 from faceter_viewer.player.capability import Capabilities
-from faceter_viewer.player.clock import PlaybackClock
-from faceter_viewer.player.vlc_reactions import DEFAULT_FPS, VlcReactions
+from faceter_viewer.player.libvlc_events import LibvlcEvent
+from faceter_viewer.player.stream_machine import StreamMachine
+from faceter_viewer.player.vlc_frames import Frame
 from faceter_viewer.player.vlc_runtime import (
     VlcRuntime,
     load_runtime_async,
     loaded_runtime,
+    wait_for_releases,
 )
 from faceter_viewer.player.vlc_session import VlcSession
 from faceter_viewer.player.vlc_tracks import TrackReader
@@ -52,9 +45,10 @@ from faceter_viewer.player.vlc_tracks import TrackReader
 log = logging.getLogger(__name__)
 
 WATCHDOG_MS = 250
+CLOSE_WAIT = 10.0  # seconds close(wait=True) waits for this backend's players to be released
 
 
-class VlcBackend(VlcReactions, PlayerBackend):
+class VlcBackend(PlayerBackend):
     _sink_notified = Signal()  # from libvlc threads
     _runtime_loaded = Signal(int, object, object)  # (open serial, runtime, capabilities)
 
@@ -67,37 +61,22 @@ class VlcBackend(VlcReactions, PlayerBackend):
     ) -> None:
         super().__init__(parent)
         self._network_caching_ms = network_caching_ms
-        self._open_timeout = open_timeout
         self._sink_notified.connect(self._on_sink_notified, Qt.ConnectionType.QueuedConnection)
         self._runtime_loaded.connect(self._on_runtime_loaded, Qt.ConnectionType.QueuedConnection)
+        self._machine = StreamMachine(open_timeout=open_timeout)
         self._session: VlcSession | None = None
-        self._serial = 0
-        self._state = PlayerState.IDLE
+        self._serial = 0  # of the last Begin: a runtime that loads for an older one is ignored
         self._url: str | None = None
-        self._start_offset = 0.0
-        self._start_paused = False
-        self._skip_repeats_of: QImage | None = None
-        self._announce_first_frame = False
-        self._opened_at = 0.0
-        self._error: str | None = None
         self._muted = False
         self._volume = 100
         self._rate = 1.0
-        self._duration = 0.0
         self._has_audio = False
         self._video_size = QSize()
         self._last_image = QImage()
-        self._fps = DEFAULT_FPS
-        self._shown_media = 0.0  # media time of the picture last handed to the GUI
-        self._clock = PlaybackClock()
         self._tracks: TrackReader | None = None  # once libvlc is loaded
-        self._release_threads: list[threading.Thread] = []
-        self._open_timer = QTimer(self)
-        self._open_timer.setSingleShot(True)
-        self._open_timer.timeout.connect(self._on_open_timer_timeout)
         self._watchdog = QTimer(self)
         self._watchdog.setInterval(WATCHDOG_MS)
-        self._watchdog.timeout.connect(self._on_watchdog_timeout)
+        self._watchdog.timeout.connect(self._on_watchdog)
 
     # -- PlayerBackend: transport ---------------------------------------------------------------
 
@@ -105,151 +84,34 @@ class VlcBackend(VlcReactions, PlayerBackend):
         self._url = url
         if muted is not None:
             self._muted = muted
-        self._error = None
-        self._opened_at = time.monotonic()
-        self._announce_first_frame = True
-        self._set_duration(0.0)
         self._set_has_audio(False)
-        self._set_state(PlayerState.OPENING)
-        self._begin(max(0.0, float(start_offset)), paused=False)
-
-    def _begin(
-        self,
-        start_offset: float,
-        *,
-        paused: bool,
-        anchor: float | None = None,
-        skip_repeats_of: QImage | None = None,
-    ) -> None:
-        """A fresh libvlc player for self._url from start_offset (open, or a seek while paused,
-        or resuming after frame steps); `anchor` is the media time of the frame expected there."""
-        self._discard_session()
-        self._serial += 1
-        self._start_offset, self._start_paused = start_offset, paused
-        self._skip_repeats_of = (
-            skip_repeats_of if skip_repeats_of and not skip_repeats_of.isNull() else None
-        )
-        self._clock.reset(self._landing_estimate(start_offset) if anchor is None else anchor)
-        self._clock.set_running(not paused)
-        self._open_timer.start(int(self._open_timeout * 1000))
-        runtime = loaded_runtime()
-        if runtime is not None:
-            self._start(runtime)
-            return
-        serial = self._serial
-        load_runtime_async(lambda rt, caps: self._runtime_loaded.emit(serial, rt, caps))
+        self._run(self._machine.open(start_offset, source=self._where()))
 
     def play(self) -> None:
-        session = self._session
-        if session is None or self._state in (PlayerState.ENDED, PlayerState.ERROR):
-            if self._url is None:
-                return
-            if self._state is PlayerState.ERROR and self._duration > 0:
-                offset = self._clock.position()  # retry an archive where it failed
-            elif self._state is PlayerState.ENDED:
-                offset = 0.0
-            else:
-                offset = self._start_offset
-            self.open(self._url, start_offset=offset)
-            return
-        if not self._clock.running or self._state is PlayerState.PAUSED:
-            if session.stepped:
-                # libvlc 3 resumes HLS from the very beginning after next_frame(): play the
-                # frame after the one on screen from a fresh player instead.
-                interval = 1.0 / self._fps
-                # The shown frame's time is known to a frame: never show it twice.
-                self._begin(
-                    self._shown_media + interval / 2,
-                    paused=False,
-                    anchor=self._shown_media + interval,
-                    skip_repeats_of=self._last_image,
-                )
-                self._set_state(PlayerState.BUFFERING)
-                return
-            session.sink.set_paused(False)
-            session.landing_pause = False
-            self._clock.set_running(True)
-            session.set_pause(False)
-            self._set_state(PlayerState.PLAYING if session.first_frame else PlayerState.BUFFERING)
+        self._run(self._machine.play())
 
     def pause(self) -> None:
-        session = self._session
-        if session is None or self._state in (
-            PlayerState.IDLE,
-            PlayerState.ENDED,
-            PlayerState.ERROR,
-        ):
-            return
-        if not self._clock.running:
-            return
-        self._clock.set_running(False)
-        if session.first_frame and not self._clock.holding:
-            # The paused position is the picture shown.
-            self._shown_media = self._on_frame_grid(self._shown_media)
-            self._clock.snap(self._shown_media)
-        session.sink.set_paused(True, show_next=not session.first_frame)
-        session.set_pause(True)
-        self._set_state(PlayerState.PAUSED)
+        self._run(self._machine.pause())
 
     def stop(self) -> None:
-        self._discard_session()
-        self._clock.reset(0.0)
-        self._clock.set_running(False)
-        self._set_state(PlayerState.IDLE)
+        self._run(self._machine.stop())
 
     def close(self, *, wait: bool = False) -> None:
         self.stop()
         if wait:
-            for thread in self._release_threads:
-                thread.join(10.0)
-        self._release_threads = [t for t in self._release_threads if t.is_alive()]
+            wait_for_releases(CLOSE_WAIT, owner=self)
 
     def seek(self, seconds: float) -> None:
         session = self._session
-        if session is None:
-            return
-        target = max(0.0, float(seconds))
-        if self._duration > 0:
-            target = min(target, max(0.0, self._duration - 1.0 / self._fps))
-        if not session.ready_to_seek:
-            # Still opening: land there instead of at the original offset.
-            if session.seek_on_ready is None:
-                session.sink.begin_hold(seek_pending=True)
-            session.seek_on_ready = target
-            self._clock.reset(self._landing_estimate(target))
-        elif not session.is_seekable():
-            log.info("seek ignored: the stream is not seekable (live)")
-            return
-        elif self._clock.running:
-            self._seek_session(session, target)
-        else:
-            # libvlc 3 lands a seek made while paused unreliably (on a keyframe, on no picture,
-            # or runs a second of pictures while "paused"), and resuming after it, or after
-            # next_frame(), may restart somewhere else. A fresh player opened at the target
-            # (the reliable path) plays to the landing picture and pauses there.
-            if self._state is PlayerState.ENDED:
-                self._set_state(PlayerState.PAUSED)
-            self._begin(target, paused=True)
-        self.position_changed.emit(target)
+        seekable = session is not None and session.is_seekable()
+        self._run(self._machine.seek(seconds, seekable=seekable))
 
     def frame_step(self) -> None:
-        session = self._session
-        if session is None or not session.first_frame or self._clock.holding:
-            return  # nothing shown yet, or a seek is still landing
-        if self._clock.running:
-            self.pause()
-        # libvlc shows the next frame; the sink passes it on as a new picture while paused
-        # and _on_frame moves the position by one frame. Now and then (a player paused right
-        # after it started) libvlc ignores next_frame(): the watchdog then steps by reopening.
-        session.stepped = True
-        session.step_requested_at = time.monotonic()
-        session.next_frame()
+        self._run(self._machine.frame_step())
 
     def set_rate(self, rate: float) -> None:
         self._rate = check_rate(rate)
-        self._clock.set_rate(self._rate)
-        if self._session is not None:
-            self._session.set_rate(self._rate)
+        self._run(self._machine.set_rate(self._rate))
 
     def rate(self) -> float:
         return self._rate
@@ -276,21 +138,19 @@ class VlcBackend(VlcReactions, PlayerBackend):
     # -- PlayerBackend: what is showing ---------------------------------------------------------
 
     def state(self) -> PlayerState:
-        return self._state
+        return self._machine.state
 
     def url(self) -> str | None:
         return self._url
 
     def error_message(self) -> str | None:
-        return self._error
+        return self._machine.error
 
     def position(self) -> float:
-        if self._state is PlayerState.ENDED and self._duration > 0:
-            return self._duration
-        return self._clock.position()
+        return self._machine.position()
 
     def duration(self) -> float:
-        return self._duration
+        return self._machine.duration
 
     def video_size(self) -> QSize:
         return QSize(self._video_size)
@@ -313,12 +173,98 @@ class VlcBackend(VlcReactions, PlayerBackend):
             "repeats": sink.repeats,
         }
 
+    # -- carrying out the machine's actions -----------------------------------------------------
+
+    def _run(self, actions: list[act.Action], frame_image: QImage | None = None) -> None:
+        """Do `actions` in order; `frame_image` is the picture a ShowFrame among them shows."""
+        for action in actions:
+            self._do(action, frame_image)
+
+    def _do(self, action: act.Action, frame_image: QImage | None) -> None:
+        match action:
+            case act.Begin():
+                self._begin()
+            case act.Reopen(start_offset=offset):
+                if self._url is not None:
+                    self.open(self._url, start_offset=offset)
+            case act.Discard():
+                self._discard_session()
+            case act.SetState(state=state):
+                self.state_changed.emit(state)
+            case act.SetDuration(seconds=seconds):
+                self.duration_changed.emit(seconds)
+            case act.EmitPosition(seconds=seconds):
+                self.position_changed.emit(seconds)
+            case act.ShowFrame():
+                if frame_image is not None:
+                    self._last_image = frame_image
+                    self.frame_ready.emit(frame_image)
+            case act.EmitFirstFrame(seconds=seconds):
+                self.first_frame_shown.emit(seconds)
+            case act.EmitError(message=message):
+                self.error_occurred.emit(message)
+            case act.ApplyAudio():
+                self._apply_audio()
+            case _:
+                if self._session is not None:
+                    self._do_on_session(self._session, action)
+
+    def _do_on_session(self, session: VlcSession, action: act.Action) -> None:
+        sink = session.sink
+        match action:
+            case act.HoldForSeek():
+                sink.begin_hold(seek_pending=True)
+            case act.IssuePendingSeek(seconds=seconds):
+                session.seek(seconds)
+                sink.seek_issued()
+            case act.ReleaseHold():
+                sink.release_hold()
+            case act.SeekNow(seconds=seconds):
+                sink.begin_hold()  # before the seek: no picture from before it may pass
+                session.seek(seconds)
+            case act.SkipRepeatsOfShown():
+                if not self._last_image.isNull():
+                    sink.skip_repeats_of(self._last_image)
+            case act.ShowFirstWhilePaused():
+                sink.set_paused(True, show_next=True)
+            case act.Pause(show_next=show_next):
+                sink.set_paused(True, show_next=show_next)
+                session.set_pause(True)
+            case act.PausePlayer():
+                session.set_pause(True)
+            case act.Resume():
+                sink.set_paused(False)
+                session.set_pause(False)
+            case act.NextFrame():
+                session.next_frame()
+            case act.ApplyRate(rate=rate):
+                session.set_rate(rate)
+            case act.RefreshAudio():
+                self._set_has_audio(session.has_audio())
+            case _:
+                raise AssertionError(f"unhandled stream action {action!r}")
+
     # -- starting a stream ----------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        """A fresh libvlc player for self._url (the machine knows from where and how)."""
+        self._discard_session()
+        self._serial += 1
+        runtime = loaded_runtime()
+        if runtime is not None:
+            self._start(runtime)
+            return
+        serial = self._serial
+        load_runtime_async(lambda rt, caps: self._runtime_loaded.emit(serial, rt, caps))
 
     def _on_runtime_loaded(
         self, serial: int, runtime: VlcRuntime | None, caps: Capabilities
     ) -> None:
-        if serial != self._serial or self._session is not None or self._state is PlayerState.IDLE:
+        if (
+            serial != self._serial
+            or self._session is not None
+            or self._machine.state is PlayerState.IDLE
+        ):
             return  # another open() or stop() came meanwhile
         if runtime is None:
             self._fail(caps.problem or "Video playback is not available.")
@@ -339,22 +285,13 @@ class VlcBackend(VlcReactions, PlayerBackend):
             self._make_notify(),
             network_caching_ms=self._network_caching_ms,
         )
-        sink = session.sink
-        if self._start_offset > 0:
-            session.seek_on_ready = self._start_offset
-            sink.begin_hold(seek_pending=True)
-        if self._skip_repeats_of is not None:
-            sink.skip_repeats_of(self._skip_repeats_of)
-        if self._start_paused:
-            # Plays until the first picture lands, then pauses (_on_frame).
-            session.landing_pause = True
-            sink.set_paused(True, show_next=True)
+        self._session = session
+        self._run(self._machine.session_created())
         if self._rate != 1.0:
             session.set_rate(self._rate)
-        self._session = session
         self._apply_audio()
         if not session.play():
-            self._fail(self._playback_failed_message())
+            self._run(self._machine.fail_playback())
             return
         self._watchdog.start()
         log.debug("opened %s", redact(url))
@@ -372,12 +309,56 @@ class VlcBackend(VlcReactions, PlayerBackend):
 
     # -- what libvlc reported (GUI thread) ------------------------------------------------------
 
-    # -- helpers --------------------------------------------------------------------------------
+    def _on_sink_notified(self) -> None:
+        session = self._session
+        if session is None:
+            return
+        taken = session.sink.take()
+        for kind, value in taken.events:
+            if self._session is not session:
+                return  # an event ended the session (error)
+            seekable = kind is LibvlcEvent.HELD and session.is_seekable()
+            self._run(self._machine.on_event(kind, value, seekable=seekable))
+        if self._session is not session:
+            return
+        if taken.buffering is not None:
+            self.buffering_changed.emit(taken.buffering)
+        if taken.time_ms is not None:
+            self._run(self._machine.on_time(*taken.time_ms))
+        if taken.frame is not None:
+            self._on_frame(session, taken.frame)
 
-    def _seek_session(self, session: VlcSession, target: float) -> None:
-        session.sink.begin_hold()
-        self._clock.hold(self._landing_estimate(target))
-        session.seek(target)
+    def _on_watchdog(self) -> None:
+        self._run(self._machine.tick())
+
+    def _on_frame(self, session: VlcSession, frame: Frame) -> None:
+        image = frame.image
+        if session.size_serial != session.sink.format_serial or not session.sink.has_visible_size():
+            self._refresh_video_size(session)
+        size = self._video_size
+        if size.isValid() and image.size() != size:
+            # Decoded before the real size was known: libvlc stretched it (see vlc_frames).
+            image = image.scaled(
+                size,
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        self._run(self._machine.on_frame(frame.shown_at, frame.skipped), frame_image=image)
+
+    def _refresh_video_size(self, session: VlcSession) -> None:
+        serial = session.sink.format_serial
+        video = session.video_format()
+        if video is None:
+            return  # asked again with the next picture
+        width, height, fps = video
+        self._machine.set_frame_rate(fps)
+        session.sink.set_visible_size(width, height)
+        session.size_serial = serial
+        if QSize(width, height) != self._video_size:
+            self._video_size = QSize(width, height)
+            self.video_size_changed.emit(QSize(self._video_size))
+
+    # -- helpers --------------------------------------------------------------------------------
 
     def _apply_audio(self) -> None:
         # libvlc forgets mute/volume set before its audio output exists: re-applied on Playing.
@@ -385,17 +366,7 @@ class VlcBackend(VlcReactions, PlayerBackend):
             self._session.apply_audio(self._muted, self._volume)
 
     def _fail(self, message: str) -> None:
-        log.warning("playback failed: %s", message)
-        self._discard_session()
-        self._clock.set_running(False)
-        self._error = message
-        self._set_state(PlayerState.ERROR)
-        self.error_occurred.emit(message)
-
-    def _playback_failed_message(self) -> str:
-        return (
-            f"The video stream could not be played {self._where()}. Check the connection and retry."
-        )
+        self._run(self._machine.fail(message))
 
     def _where(self) -> str:
         parts = urlsplit(self._url or "")
@@ -406,22 +377,9 @@ class VlcBackend(VlcReactions, PlayerBackend):
 
     def _discard_session(self) -> None:
         session, self._session = self._session, None
-        self._open_timer.stop()
         self._watchdog.stop()
-        if session is None:
-            return
-        self._release_threads = [t for t in self._release_threads if t.is_alive()]
-        self._release_threads.append(session.release())
-
-    def _set_state(self, state: PlayerState) -> None:
-        if state is not self._state:
-            self._state = state
-            self.state_changed.emit(state)
-
-    def _set_duration(self, seconds: float) -> None:
-        if seconds != self._duration:
-            self._duration = seconds
-            self.duration_changed.emit(seconds)
+        if session is not None:
+            session.release(owner=self)
 
     def _set_has_audio(self, has_audio: bool) -> None:
         if has_audio != self._has_audio:

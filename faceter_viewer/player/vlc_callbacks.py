@@ -13,6 +13,7 @@ import logging
 from types import ModuleType
 from typing import Any
 
+from faceter_viewer.player.libvlc_events import LIBVLC_EVENT_TYPES, LibvlcEvent
 from faceter_viewer.player.vlc_frames import FrameSink
 
 log = logging.getLogger("faceter_viewer.player.vlc_frames")
@@ -36,21 +37,6 @@ UNLOCK_CB = ctypes.CFUNCTYPE(
 DISPLAY_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 CHROMA = b"RV32"  # 32-bit BGRX in memory on little-endian = QImage.Format_RGB32
-
-LIBVLC_EVENTS = {
-    # python-vlc EventType name -> our event kind
-    "MediaPlayerOpening": "opening",
-    "MediaPlayerBuffering": "buffering",
-    "MediaPlayerPlaying": "playing",
-    "MediaPlayerPaused": "paused",
-    "MediaPlayerStopped": "stopped",
-    "MediaPlayerEndReached": "ended",
-    "MediaPlayerEncounteredError": "error",
-    "MediaPlayerTimeChanged": "time",
-    "MediaPlayerLengthChanged": "length",
-    "MediaPlayerESAdded": "es_added",
-    "MediaPlayerVout": "vout",
-}
 
 
 class VideoCallbacks:
@@ -79,7 +65,7 @@ class VideoCallbacks:
 
     def attach_events(self, vlc: ModuleType, player: Any) -> None:
         manager = player.event_manager()
-        for name, kind in LIBVLC_EVENTS.items():
+        for name, kind in LIBVLC_EVENT_TYPES.items():
             manager.event_attach(getattr(vlc.EventType, name), self._on_event, kind)
         self._event_manager = manager  # python-vlc keeps the C callback on this object
 
@@ -110,14 +96,14 @@ class VideoCallbacks:
         except Exception:
             log.exception("video display callback failed")
 
-    def _on_event(self, event: Any, kind: str) -> None:
+    def _on_event(self, event: Any, kind: LibvlcEvent) -> None:
         try:
             value = 0.0
-            if kind == "buffering":
+            if kind is LibvlcEvent.BUFFERING:
                 value = float(event.u.new_cache)
-            elif kind == "time":
+            elif kind is LibvlcEvent.TIME:
                 value = float(event.u.new_time)
-            elif kind == "length":
+            elif kind is LibvlcEvent.LENGTH:
                 value = float(event.u.new_length)
             self._sink.on_event(kind, value)
         except Exception:

@@ -12,7 +12,9 @@ The sink also decides which pictures are worth showing (measured with libvlc 3.0
 
 - after a seek libvlc may still show a picture or two from before it; pictures are held back
   until libvlc reports its buffer refilled (Buffering < 100 then 100) after the seek: the next
-  picture is the landing one (`Frame.landing`), at the seek target to within a frame;
+  picture is the landing one, at the seek target to within a frame (whether a picture IS a
+  seek's landing is the stream machine's to say, `StreamMachine.awaiting_landing`: it also
+  knows of landings the sink never held for, such as an open from 0);
 - when no new picture comes - paused, or starved by the network - libvlc 3 displays the last
   one again ~13 times a second. A picture whose bytes equal the last one handed over is
   therefore dropped (memcmp), so painted frames are real frames and a stall is visible as one.
@@ -43,6 +45,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from faceter_viewer.player.libvlc_events import LibvlcEvent
+
 log = logging.getLogger(__name__)
 
 ALIGN = 32  # libvlc wants planes and pitches aligned on 32 bytes
@@ -63,7 +67,6 @@ _SIZE_HINTS_LOCK = threading.Lock()
 class Frame:
     image: QImage  # cropped to the visible size when it was known
     shown_at: float  # time.monotonic() when libvlc displayed it
-    landing: bool  # the first picture after a seek/open-at-offset landed
     trailing: bool = False  # a new picture libvlc showed just after pause()
     skipped: int = 0  # pictures handed over before this one that the GUI never took
 
@@ -73,7 +76,7 @@ class Taken:
     """What the GUI thread collects per notification."""
 
     frame: Frame | None
-    events: list[tuple[str, float]]
+    events: list[tuple[LibvlcEvent, float]]
     buffering: float | None  # the newest Buffering percentage, if any came
     time_ms: tuple[float, float] | None  # (libvlc time in ms, monotonic when reported)
 
@@ -109,7 +112,7 @@ class FrameSink:
         self._hold_started = 0.0
         # What waits for the GUI thread.
         self._frame: Frame | None = None
-        self._events: list[tuple[str, float]] = []
+        self._events: list[tuple[LibvlcEvent, float]] = []
         self._buffering: float | None = None
         self._time: tuple[float, float] | None = None
         # Counters (diagnostics and tests).
@@ -220,19 +223,19 @@ class FrameSink:
             if not self._alive or self._buffer is None:
                 return
             self.displayed += 1
-            landing = False
+            hold_ended = False  # this picture ends a hold: the one to show, even while paused
             if self._holding:
                 if self._awaiting_seek and not self._held_reported:
                     # The first picture of a stream whose seek waits for it: tell the GUI.
                     self._held_reported = True
-                    self._events.append(("held", 0.0))
+                    self._events.append((LibvlcEvent.HELD, 0.0))
                     self._notify_locked()
                 if not self._landed_locked(now):
                     return
-                self._holding, landing = False, True
-            forced = landing
-            if landing:
-                self._allowance = 0  # a landing is the picture to show while paused
+                self._holding, hold_ended = False, True
+            forced = hold_ended
+            if hold_ended:
+                self._allowance = 0
             elif self._paused and self._allowance > 0:
                 self._allowance -= 1
                 forced = True
@@ -278,28 +281,27 @@ class FrameSink:
             skipped = 0
             if self._frame is not None:
                 self.superseded += 1
-                landing = landing or self._frame.landing
                 skipped = self._frame.skipped + 1
-            self._frame = Frame(image, now, landing, paused and not forced, skipped)
+            self._frame = Frame(image, now, paused and not forced, skipped)
             self._last_image = image
             self.delivered += 1
             self._notify_locked()
 
-    def on_event(self, kind: str, value: float) -> None:
+    def on_event(self, kind: LibvlcEvent, value: float) -> None:
         with self._lock:
             if not self._alive:
                 return
-            if kind == "buffering":
+            if kind is LibvlcEvent.BUFFERING:
                 self._buffering = value
                 if self._holding and not self._awaiting_seek:
                     if value < 100.0:
                         self._hold_refilling = True
                     elif self._hold_refilling:
                         self._hold_refilled = True
-            elif kind == "time":
+            elif kind is LibvlcEvent.TIME:
                 self._time = (value, time.monotonic())
             else:
-                if kind == "es_added" and self._holding and not self._awaiting_seek:
+                if kind is LibvlcEvent.ES_ADDED and self._holding and not self._awaiting_seek:
                     self._hold_new_streams = True
                 self._events.append((kind, value))
             self._notify_locked()

@@ -147,13 +147,16 @@ def _load() -> tuple[VlcRuntime | None, Capabilities]:
 
 # -- releasing players off the GUI thread -------------------------------------------------------
 
-_releases: set[threading.Thread] = set()
+# The one registry of release threads: each running release and who asked for it (its owner, so
+# one player can wait for its own releases without waiting for every other tile's).
+_releases: dict[threading.Thread, object | None] = {}
 
 
 def release_in_background(
-    release: Callable[[], None], name: str = "libvlc-release"
-) -> threading.Thread:
-    """Run `release` (stop + release of a player) on its own thread and remember it."""
+    release: Callable[[], None], *, owner: object | None = None, name: str = "libvlc-release"
+) -> None:
+    """Run `release` (stop + release of a player) on its own thread and remember it, under
+    `owner` (see wait_for_releases), until it is done."""
 
     def run() -> None:
         try:
@@ -162,24 +165,26 @@ def release_in_background(
             log.exception("releasing a libvlc player failed")
         finally:
             with _lock:
-                _releases.discard(threading.current_thread())
+                _releases.pop(threading.current_thread(), None)
 
     thread = threading.Thread(target=run, name=name, daemon=True)
     with _lock:
-        _releases.add(thread)
+        _releases[thread] = owner
     thread.start()
-    return thread
 
 
-def wait_for_releases(timeout: float = 5.0) -> bool:
-    """Wait until every background release is done; False if some are still running."""
-    with _lock:
-        pending = list(_releases)
+def wait_for_releases(timeout: float = 5.0, *, owner: object | None = None) -> bool:
+    """Wait until every background release (of `owner`, or of anyone when None) is done;
+    False if some are still running after `timeout` seconds."""
+
+    def pending() -> list[threading.Thread]:
+        with _lock:
+            return [t for t, o in _releases.items() if owner is None or o is owner]
+
     deadline = time.monotonic() + timeout
-    for thread in pending:
+    for thread in pending():
         thread.join(max(0.0, deadline - time.monotonic()))
-    with _lock:
-        return not _releases
+    return not pending()
 
 
 atexit.register(wait_for_releases)

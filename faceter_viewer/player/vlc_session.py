@@ -1,6 +1,7 @@
-"""One opened stream: a libvlc media player with its callbacks, and what VlcBackend remembers
-about it. Every open() (and every seek made while paused, see vlc_backend) gets a fresh
-session, so nothing of an old stream - a late picture, a Stopped event - reaches the new one.
+"""One opened stream: a libvlc media player with its callbacks. Every open() (and every seek
+made while paused, see vlc_backend) gets a fresh session, so nothing of an old stream - a late
+picture, a Stopped event - reaches the new one. What the stream has done so far (first picture,
+pending seek, steps...) is the stream machine's (stream_machine.py), not kept here.
 
 All methods here are libvlc calls that return at once (measured well under 1 ms); the one that
 can block, stopping the player, runs on a background thread (`release`).
@@ -9,9 +10,8 @@ can block, stopping the player, runs on a background thread (`release`).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from faceter_viewer.player.vlc_callbacks import VideoCallbacks
@@ -30,17 +30,7 @@ class VlcSession:
     sink: FrameSink
     callbacks: VideoCallbacks  # referenced until the player is released: libvlc calls them
     tracks: TrackReader
-    # What the backend tracks about this stream.
-    seek_on_ready: float | None = None  # open-at-offset: seek once the first picture is held
-    ready_to_seek: bool = False
-    first_frame: bool = False
-    last_frame_at: float = 0.0
-    size_serial: int = -1  # the sink's format serial the video size was asked for
-    landing_pause: bool = False  # playing only until the landing picture, then pause
-    stepped: bool = False  # next_frame() was used: libvlc cannot simply resume any more
-    step_requested_at: float | None = None  # a next_frame() whose picture has not come yet
-    libvlc_time_ms: float | None = None
-    release_thread: threading.Thread | None = field(default=None, repr=False)
+    size_serial: int = -1  # the sink's format serial the video size was last asked for
 
     @classmethod
     def create(
@@ -106,8 +96,9 @@ class VlcSession:
 
     # -- the end ----------------------------------------------------------------------------------
 
-    def release(self) -> threading.Thread:
-        """Silence the callbacks now; stop and free the player on a background thread."""
+    def release(self, owner: object) -> None:
+        """Silence the callbacks now; stop and free the player on a background thread, tracked
+        under `owner` by vlc_runtime (wait_for_releases)."""
         self.sink.close()
 
         def stop_and_release() -> None:
@@ -116,5 +107,4 @@ class VlcSession:
             self.media.release()
             # `self` (and so the ctypes callbacks) stays referenced until libvlc is done.
 
-        self.release_thread = release_in_background(stop_and_release)
-        return self.release_thread
+        release_in_background(stop_and_release, owner=owner)

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from faceter_viewer.player import vlc_frames
+from faceter_viewer.player.libvlc_events import LibvlcEvent
 from faceter_viewer.player.vlc_frames import FrameSink, images_equal
 
 
@@ -55,12 +56,12 @@ def test_pictures_are_copied_and_only_the_newest_waits_for_the_gui() -> None:
 def test_buffer_is_aligned_and_events_are_collected() -> None:
     h = Harness(width=50, height=30)
     assert h.sink.on_lock() % vlc_frames.ALIGN == 0 and h.pitch % vlc_frames.ALIGN == 0
-    h.sink.on_event("playing", 0.0)
-    h.sink.on_event("buffering", 40.0)
-    h.sink.on_event("buffering", 100.0)
-    h.sink.on_event("time", 1020.0)
+    h.sink.on_event(LibvlcEvent.PLAYING, 0.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 40.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 100.0)
+    h.sink.on_event(LibvlcEvent.TIME, 1020.0)
     taken = h.sink.take()
-    assert taken.events == [("playing", 0.0)]
+    assert taken.events == [(LibvlcEvent.PLAYING, 0.0)]
     assert taken.buffering == 100.0  # only the newest
     assert taken.time_ms is not None and taken.time_ms[0] == 1020.0
 
@@ -72,17 +73,17 @@ def test_a_seek_holds_pictures_until_the_new_streams_picture_lands() -> None:
     h.display(1)
     h.sink.take()
     h.sink.begin_hold()
-    h.sink.on_event("buffering", 0.0)
-    h.sink.on_event("es_added", 0.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 0.0)
+    h.sink.on_event(LibvlcEvent.ES_ADDED, 0.0)
     h.display(2)  # from before the seek
-    h.sink.on_event("buffering", 0.0)
-    h.sink.on_event("buffering", 100.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 0.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 100.0)
     h.display(3)  # still the old decoder's format: not the landing
     assert h.taken_values() == []
     h.sink.on_format(64, 40)  # the new decoder's vout
     h.display(4)
     taken = h.sink.take()
-    assert taken.frame is not None and taken.frame.landing
+    assert taken.frame is not None  # the first picture after the hold
     assert taken.frame.image.pixel(1, 1) & 0xFF == 4
     h.display(5)
     assert h.taken_values() == [5]
@@ -91,16 +92,16 @@ def test_a_seek_holds_pictures_until_the_new_streams_picture_lands() -> None:
 def test_a_pending_seek_holds_everything_and_reports_the_first_held_picture() -> None:
     h = Harness()
     h.sink.begin_hold(seek_pending=True)
-    h.sink.on_event("buffering", 0.0)
-    h.sink.on_event("buffering", 100.0)  # the start-up's buffering, not the seek's
+    h.sink.on_event(LibvlcEvent.BUFFERING, 0.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 100.0)  # the start-up's buffering, not the seek's
     h.display(1)
     h.display(2)
     taken = h.sink.take()
     assert taken.frame is None
-    assert ("held", 0.0) in taken.events  # once
+    assert (LibvlcEvent.HELD, 0.0) in taken.events  # once
     h.sink.seek_issued()
-    h.sink.on_event("buffering", 0.0)
-    h.sink.on_event("buffering", 100.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 0.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 100.0)
     h.display(3)
     assert h.taken_values() == [3]
 
@@ -140,8 +141,8 @@ def test_a_paused_seek_shows_its_landing_picture() -> None:
     h.sink.take()
     h.sink.set_paused(True)
     h.sink.begin_hold()
-    h.sink.on_event("buffering", 0.0)
-    h.sink.on_event("buffering", 100.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 0.0)
+    h.sink.on_event(LibvlcEvent.BUFFERING, 100.0)
     h.display(7)
     assert h.taken_values() == [7]
     h.display(7)
@@ -186,7 +187,7 @@ def test_a_closed_sink_hands_nothing_over() -> None:
     h = Harness()
     h.sink.close()
     h.display(1)
-    h.sink.on_event("playing", 0.0)
+    h.sink.on_event(LibvlcEvent.PLAYING, 0.0)
     taken = h.sink.take()
     assert taken.frame is None and taken.events == [] and h.notifications == 0
 

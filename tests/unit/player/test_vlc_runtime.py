@@ -49,6 +49,19 @@ def test_releases_run_off_the_calling_thread_and_can_be_waited_for() -> None:
     assert wait_for_releases(timeout=5)
 
 
+def test_an_owner_waits_for_its_own_releases_only() -> None:
+    mine, others = threading.Event(), threading.Event()
+    me, someone = object(), object()
+    release_in_background(lambda: mine.wait(5), owner=me)
+    release_in_background(lambda: others.wait(5), owner=someone)
+    assert not wait_for_releases(timeout=0.05, owner=me)
+    mine.set()
+    assert wait_for_releases(timeout=5, owner=me)  # while the other one still runs
+    assert not wait_for_releases(timeout=0.05)
+    others.set()
+    assert wait_for_releases(timeout=5)
+
+
 def test_a_failing_release_is_logged_not_raised(caplog) -> None:
     def broken() -> None:
         raise RuntimeError("libvlc said no")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from faceter_viewer.player.clock import LANDING_GRACE, PlaybackClock
+from faceter_viewer.core.playback_clock import LANDING_GRACE, PlaybackClock
 
 FRAME = 0.04
 
