@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from faceter_viewer.api.models import Camera
@@ -27,6 +27,7 @@ from faceter_viewer.services.session import Session
 from faceter_viewer.services.snapshots import snapshot_folder, write_png
 from faceter_viewer.services.thumbnails import ThumbnailService
 from faceter_viewer.services.timeline_data import TimelineDataService
+from faceter_viewer.ui.actions import ActionSet
 from faceter_viewer.ui.message_bar import MessageLevel
 from faceter_viewer.ui.thumbnail_popup import ThumbnailPopup
 from faceter_viewer.ui.timeline_widget import TimelineWidget
@@ -74,6 +75,9 @@ class PlayerPanel(QWidget):
         self.mode_label.setObjectName("modeLabel")
         self.timeline = TimelineWidget(self)
         self.timeline.setMinimumHeight(96)
+        # A click on the video gives the timeline the keyboard (its arrows, +/-, [ ]).
+        self.video.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.video.setFocusProxy(self.timeline)
         self.transport = TransportBar(self)
         self.thumbnail_popup = ThumbnailPopup(self)
 
@@ -101,7 +105,7 @@ class PlayerPanel(QWidget):
         video, timeline, transport, backend = self.video, self.timeline, self.transport, self.backend
         video.retry_requested.connect(self.retry)
         video.fullscreen_requested.connect(self.toggle_fullscreen)
-        transport.play_pause_clicked.connect(self._on_transport_play_pause_clicked)
+        transport.play_pause_clicked.connect(self.toggle_play_pause)
         transport.step_clicked.connect(backend.frame_step)
         transport.live_clicked.connect(self.go_live)
         transport.rate_chosen.connect(backend.set_rate)
@@ -136,12 +140,19 @@ class PlayerPanel(QWidget):
         backend.state_changed.connect(self._on_backend_state_changed)
         backend.error_occurred.connect(self._on_backend_error_occurred)
 
-        fullscreen = QShortcut(QKeySequence(Qt.Key.Key_F11), self)
-        fullscreen.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        fullscreen.activated.connect(self.toggle_fullscreen)
-        leave = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.video)
-        leave.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        leave.activated.connect(self._leave_fullscreen)
+    def bind_actions(self, actions: ActionSet) -> None:
+        """Give the window's player commands (ui/actions.py) their targets here; they work in the
+        fullscreen video too, and a button's command is off while the button is."""
+        transport = self.transport
+        actions.bind("play_pause", self.toggle_play_pause)
+        actions.bind("frame_step", self.backend.frame_step, follow=transport.step_button)
+        actions.bind("live", self.go_live, follow=transport.live_button)
+        actions.bind("mute", transport.mute_button.toggle, follow=transport.mute_button)
+        actions.bind("snapshot", self.save_snapshot)
+        actions.bind("fullscreen", self.toggle_fullscreen)
+        actions.bind("leave_fullscreen", self._leave_fullscreen)
+        actions.bind("jump_to_time", self.timeline.open_jump_dialog)
+        actions.attach_fullscreen_view(self.video)
 
     # --- what to play -----------------------------------------------------------------------
 
@@ -338,7 +349,7 @@ class PlayerPanel(QWidget):
             return  # the playback controller resumes, or says why it cannot
         self.message_posted.emit(f"Cannot play {title}: {message}", MessageLevel.ERROR)
 
-    def _on_transport_play_pause_clicked(self) -> None:
+    def toggle_play_pause(self) -> None:
         state = self.backend.state()
         if state in (PlayerState.PLAYING, PlayerState.BUFFERING, PlayerState.OPENING):
             self.backend.pause()

@@ -180,8 +180,8 @@ def test_keyring_unavailable_opt_in_stores_a_private_file(qtbot, make_dialog, se
     dialog = make_dialog(server.base_url)
     sign_in(qtbot, dialog, KEY)
     dialog.store_in_file_check.setChecked(True)
-    dialog.sign_in_button.click()
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    dialog.sign_in_button.click()  # the file is written on a worker
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=5000)
     assert dialog.key_location == KeyLocation.FILE
     key_file = tmp_path / "key"
     assert key_file.read_text().strip() == KEY

@@ -235,7 +235,7 @@ def test_jump_to_centres_and_requests(qtbot, timeline):
 
 def test_jump_dialog_reads_local_wall_clock_and_jumps(qtbot, timeline):
     timeline.set_cursor(T0)
-    QTest.keyClick(timeline, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    timeline.open_jump_dialog()  # Ctrl+G is the window's (tests/unit/ui/test_actions.py)
     dialog = timeline._jump_dialog
     assert isinstance(dialog, JumpDialog)
     assert dialog.edit.calendarPopup()
