@@ -60,6 +60,7 @@ class CameraBrowser(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
+        self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
         self.tree.collapsed.connect(self._on_tree_collapsed)
         self.tree.expanded.connect(self._on_tree_expanded)
 
@@ -162,12 +163,9 @@ class CameraBrowser(QWidget):
         if camera is not None:
             self._selected_id = camera.id
             self.camera_selected.emit(camera)
-        elif not self._restoring and self._selected_id is not None:
-            # The keyboard (or a click) moved onto a group row, which cannot be selected: moving
-            # there cleared the selection. The camera that plays stays highlighted.
-            index = self.model.index_of(self._selected_id)
-            if index.isValid():
-                self.tree.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    def _on_tree_selection_changed(self, _selected, _deselected) -> None:
+        self._keep_playing_camera_selected()
 
     def _on_tree_collapsed(self, index: QModelIndex) -> None:
         group = None if self._restoring or self.model.filter_text() else self.model.group_at(index)
@@ -199,6 +197,23 @@ class CameraBrowser(QWidget):
                     self._set_current_quietly(index)
         finally:
             self._restoring = False
+
+    def _keep_playing_camera_selected(self) -> None:
+        """The keyboard (or a click) moved onto a group row, which cannot be selected: moving
+        there cleared the selection (twice: QAbstractItemView selects on setCurrentIndex and
+        again after it). The camera that plays stays highlighted."""
+        selection = self.tree.selectionModel()
+        if self._restoring or self._selected_id is None or selection.selectedIndexes():
+            return
+        if self.model.camera_at(self.tree.currentIndex()) is not None:
+            return  # moving onto a camera: that one is being selected
+        index = self.model.index_of(self._selected_id)
+        if index.isValid():
+            restoring, self._restoring = self._restoring, True
+            try:
+                selection.select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            finally:
+                self._restoring = restoring
 
     def _set_current_quietly(self, index: QModelIndex) -> None:
         restoring, self._restoring = self._restoring, True
