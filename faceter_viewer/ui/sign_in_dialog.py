@@ -168,8 +168,13 @@ class SignInDialog(QDialog):
         self._build(default_base_url)
         self._update_buttons()
         runner_ref = runner
+
+        def cancel_tasks(*_args) -> None:  # not a method: the dialog is half gone by then
+            runner_ref.cancel(TASK_KEY)
+            runner_ref.cancel(SAVE_TASK_KEY)
+
         # A dialog destroyed mid-check (or mid-save) must not receive the answer.
-        self.destroyed.connect(lambda *_: (runner_ref.cancel(TASK_KEY), runner_ref.cancel(SAVE_TASK_KEY)))
+        self.destroyed.connect(cancel_tasks)
 
     # --- layout -------------------------------------------------------------------------------
 
