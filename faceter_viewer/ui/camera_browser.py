@@ -1,15 +1,18 @@
-"""The camera browser: a filter box (Ctrl+F) over the location → room → camera tree.
+"""The camera browser: a filter box over the location → room → camera tree.
 
 It keeps the selected camera and the collapsed groups across a refresh and a filter, and says
-`camera_selected(Camera)` when the user picks a camera.
+`camera_selected(Camera)` when the user picks a camera. In the filter, Enter opens the first match,
+Down goes into the results and Escape clears it; the window's Ctrl+F calls `focus_filter()`.
+The selected camera (the one that plays) stays highlighted while the keyboard walks over group
+rows, which cannot be selected.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceter_viewer.ui.actions import command
 from faceter_viewer.ui.camera_delegate import CameraDelegate
 from faceter_viewer.ui.camera_model import CameraTreeModel
 
@@ -40,9 +44,13 @@ class CameraBrowser(QWidget):
         self._restoring = False  # True while the browser itself resets expansion and selection
 
         self.filter_edit = QLineEdit(self)
-        self.filter_edit.setPlaceholderText("Filter cameras: title, location, room, serial (Ctrl+F)")
+        find_key = command("find_camera").key_text()
+        self.filter_edit.setPlaceholderText(f"Filter cameras: title, location, room, serial ({find_key})")
+        self.filter_edit.setToolTip("Enter plays the first match, Down goes to the list, Esc clears")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        self.filter_edit.returnPressed.connect(self._on_filter_edit_return_pressed)
+        self.filter_edit.installEventFilter(self)
 
         self.tree = QTreeView(self)
         self.tree.setModel(self.model)
@@ -52,6 +60,7 @@ class CameraBrowser(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
+        self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
         self.tree.collapsed.connect(self._on_tree_collapsed)
         self.tree.expanded.connect(self._on_tree_expanded)
 
@@ -63,16 +72,6 @@ class CameraBrowser(QWidget):
         layout.addWidget(self.filter_edit)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.count_label)
-
-        shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
-        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-        shortcut.activated.connect(self._on_find_shortcut_activated)
-
-    @property
-    def proxy(self) -> CameraTreeModel:
-        """The model the tree shows. Filtering now happens inside it; the QSortFilterProxyModel
-        this name used to hold is gone."""
-        return self.model
 
     # --- data -------------------------------------------------------------------------------
 
@@ -107,6 +106,46 @@ class CameraBrowser(QWidget):
         self.tree.setCurrentIndex(index)
         return True
 
+    def focus_filter(self) -> None:
+        """Put the keyboard in the filter box, its text selected so typing replaces it."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def open_first_match(self) -> bool:
+        """Select (and so play) the topmost camera shown, and go to the list; False if none."""
+        camera_id = self.model.first_camera_id()
+        if camera_id is None:
+            return False
+        self.select_camera(camera_id)
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    # --- filter keys --------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.filter_edit and isinstance(event, QKeyEvent) and self._handle_filter_key(event):
+            return True
+        return super().eventFilter(watched, event)
+
+    def _handle_filter_key(self, event: QKeyEvent) -> bool:
+        """Down and Escape in the filter box; True when handled."""
+        key = event.key()
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        clear = key == Qt.Key.Key_Escape and plain and bool(self.filter_edit.text())
+        if event.type() == QEvent.Type.ShortcutOverride:
+            if clear:  # a typed filter takes Escape before any shortcut does
+                event.accept()
+            return clear
+        if event.type() != QEvent.Type.KeyPress:
+            return False
+        if clear:
+            self.filter_edit.clear()
+            return True
+        if key == Qt.Key.Key_Down and plain:
+            self.open_first_match()
+            return True
+        return False
+
     # --- slots ------------------------------------------------------------------------------
 
     def _on_filter_edit_text_changed(self, text: str) -> None:
@@ -116,11 +155,17 @@ class CameraBrowser(QWidget):
             self.tree.scrollToTop()
         self._update_count()
 
+    def _on_filter_edit_return_pressed(self) -> None:
+        self.open_first_match()
+
     def _on_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         camera = None if self._restoring else self.model.camera_at(current)
         if camera is not None:
             self._selected_id = camera.id
             self.camera_selected.emit(camera)
+
+    def _on_tree_selection_changed(self, _selected, _deselected) -> None:
+        self._keep_playing_camera_selected()
 
     def _on_tree_collapsed(self, index: QModelIndex) -> None:
         group = None if self._restoring or self.model.filter_text() else self.model.group_at(index)
@@ -131,10 +176,6 @@ class CameraBrowser(QWidget):
         group = None if self._restoring or self.model.filter_text() else self.model.group_at(index)
         if group is not None:
             self._collapsed.discard(group.path)
-
-    def _on_find_shortcut_activated(self) -> None:
-        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.filter_edit.selectAll()
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -156,6 +197,23 @@ class CameraBrowser(QWidget):
                     self._set_current_quietly(index)
         finally:
             self._restoring = False
+
+    def _keep_playing_camera_selected(self) -> None:
+        """The keyboard (or a click) moved onto a group row, which cannot be selected: moving
+        there cleared the selection (twice: QAbstractItemView selects on setCurrentIndex and
+        again after it). The camera that plays stays highlighted."""
+        selection = self.tree.selectionModel()
+        if self._restoring or self._selected_id is None or selection.selectedIndexes():
+            return
+        if self.model.camera_at(self.tree.currentIndex()) is not None:
+            return  # moving onto a camera: that one is being selected
+        index = self.model.index_of(self._selected_id)
+        if index.isValid():
+            restoring, self._restoring = self._restoring, True
+            try:
+                selection.select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            finally:
+                self._restoring = restoring
 
     def _set_current_quietly(self, index: QModelIndex) -> None:
         restoring, self._restoring = self._restoring, True

@@ -245,6 +245,16 @@ class CameraTreeModel(QStandardItemModel):
     def camera(self, camera_id: str) -> Camera | None:
         return self._cameras.get(camera_id)
 
+    def first_camera_id(self) -> str | None:
+        """The topmost camera of the tree as shown (the first match of a filter), if any."""
+        pending = list(reversed(self._shown.groups))
+        while pending:  # depth first, in tree order: a group's own cameras, then its rooms
+            group = pending.pop()
+            if group.cameras:
+                return group.cameras[0].id
+            pending.extend(reversed(group.groups))
+        return None
+
     def cameras(self) -> list[Camera]:
         return list(self._cameras.values())
 

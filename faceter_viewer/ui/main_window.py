@@ -1,7 +1,8 @@
 """The main window: message bar, camera browser and details on the left, the player on the right.
 
 It owns no I/O: the Session loads cameras on its worker threads, the player backend plays.
-Window geometry, splitters and the last camera are restored from QSettings.
+Window geometry, splitters and the last camera are restored from QSettings. Its keyboard
+commands are `commands` (ui/actions.py): window-wide keys, bound here and by the player panel.
 
 Start-up is progressive: the window is shown first, with an empty browser and a placeholder for
 the player; `attach_session` then brings the session and the player panel (httpx, pydantic,
@@ -13,11 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from faceter_viewer import __version__
 from faceter_viewer.api import errors
+from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import CameraDetails
 from faceter_viewer.ui.message_bar import MessageBar
@@ -79,6 +81,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.service_label)
         self.service_label.setText(("Demo service · " if demo else "") + base_url)
 
+        self.commands = ActionSet(self, (Scope.WINDOW, Scope.PLAYER, Scope.FULLSCREEN))
+        self.commands.bind("find_camera", self.browser.focus_filter)
+        self.commands.bind("refresh", self.refresh)
+        self.commands.bind("quit", self.close)
         self._build_menus()
         self.browser.camera_selected.connect(self._on_browser_camera_selected)
         self._restore_state()
@@ -92,6 +98,7 @@ class MainWindow(QMainWindow):
         self._player_placeholder.deleteLater()
         self.main_splitter.restoreState(splitter_state)
         self.message_bar.listen(session.messages)  # every service's messages, one path
+        player_panel.bind_actions(self.commands)
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
         session.cameras_failed.connect(self._on_session_cameras_failed)
         self.refresh()
@@ -99,22 +106,25 @@ class MainWindow(QMainWindow):
     # --- menus ------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
+        # The menus list the commands with their keys, so a new user can find them.
+        commands = self.commands
         file_menu = self.menuBar().addMenu("&File")
-        self.refresh_action = QAction("&Refresh cameras", self, shortcut=QKeySequence.StandardKey.Refresh)
-        self.refresh_action.triggered.connect(self.refresh)
-        file_menu.addAction(self.refresh_action)
+        file_menu.addAction(commands["refresh"])
         self.sign_out_action = QAction("Sign &out", self)
         self.sign_out_action.triggered.connect(self.sign_out_requested)
         file_menu.addAction(self.sign_out_action)
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        file_menu.addAction(commands["quit"])
 
         view_menu = self.menuBar().addMenu("&View")
-        self.find_action = QAction("&Find camera", self, shortcut=QKeySequence.StandardKey.Find)
-        self.find_action.triggered.connect(lambda: self.browser.filter_edit.setFocus())
-        view_menu.addAction(self.find_action)
+        view_menu.addAction(commands["find_camera"])
+        view_menu.addAction(commands["fullscreen"])
+
+        playback_menu = self.menuBar().addMenu("&Playback")
+        for name in ("play_pause", "frame_step", "live", "mute", "snapshot"):
+            playback_menu.addAction(commands[name])
+        playback_menu.addSeparator()
+        playback_menu.addAction(commands["jump_to_time"])
 
         help_menu = self.menuBar().addMenu("&Help")
         if self._log_folder_url is not None:

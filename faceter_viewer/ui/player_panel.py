@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from faceter_viewer.api.models import Camera
@@ -21,6 +21,7 @@ from faceter_viewer.player.backend import PlayerState
 from faceter_viewer.player.video_widget import VideoWidget
 from faceter_viewer.services.camera_view import CameraStatus, CameraView
 from faceter_viewer.services.playback import Mode
+from faceter_viewer.ui.actions import ActionSet
 from faceter_viewer.ui.thumbnail_popup import ThumbnailPopup
 from faceter_viewer.ui.timeline_widget import TimelineWidget
 from faceter_viewer.ui.transport_bar import TransportBar
@@ -49,6 +50,9 @@ class PlayerPanel(QWidget):
         self.mode_label.setObjectName("modeLabel")
         self.timeline = TimelineWidget(self)
         self.timeline.setMinimumHeight(96)
+        # A click on the video gives the timeline the keyboard (its arrows, +/-, [ ]).
+        self.video.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.video.setFocusProxy(self.timeline)
         self.transport = TransportBar(self)
         self.thumbnail_popup = ThumbnailPopup(self)
 
@@ -113,12 +117,19 @@ class PlayerPanel(QWidget):
 
         backend.state_changed.connect(self._on_backend_state_changed)
 
-        fullscreen = QShortcut(QKeySequence(Qt.Key.Key_F11), self)
-        fullscreen.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        fullscreen.activated.connect(self.toggle_fullscreen)
-        leave = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.video)
-        leave.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        leave.activated.connect(self._leave_fullscreen)
+    def bind_actions(self, actions: ActionSet) -> None:
+        """Give the window's player commands (ui/actions.py) their targets here; they work in the
+        fullscreen video too, and a button's command is off while the button is."""
+        transport = self.transport
+        actions.bind("play_pause", self.toggle_play_pause)
+        actions.bind("frame_step", self.backend.frame_step, follow=transport.step_button)
+        actions.bind("live", self.go_live, follow=transport.live_button)
+        actions.bind("mute", transport.mute_button.toggle, follow=transport.mute_button)
+        actions.bind("snapshot", self.save_snapshot)
+        actions.bind("fullscreen", self.toggle_fullscreen)
+        actions.bind("leave_fullscreen", self._leave_fullscreen)
+        actions.bind("jump_to_time", self.timeline.open_jump_dialog)
+        actions.attach_fullscreen_view(self.video)
 
     # --- what to play (the view-model decides; these are the commands the UI offers) --------
 
@@ -163,8 +174,7 @@ class PlayerPanel(QWidget):
         badges = status.badges
         self.status_label.setText(" · ".join(badges))
         self.status_label.setToolTip("This camera: " + ", ".join(badges) if badges else "")
-        if hasattr(self.timeline, "set_note"):
-            self.timeline.set_note(status.timeline_note)
+        self.timeline.set_note(status.timeline_note)
         self.transport.set_stream(self.view.stream)
         self._update_audio_controls()
         self._update_mode_label()

@@ -4,7 +4,8 @@ freezing the window (api-rules §2, §21).
 A wrong key, a service that cannot be reached and an address that is not the Faceter Integration
 API are three different problems with three different fixes, so each gets its own explanation
 (`explain_failure`). The key is never logged or shown: the field echoes dots unless the user asks
-to see it, and messages never quote it.
+to see it, and messages never quote it. Storing the key (the keyring talks D-Bus, which can take
+seconds; the opt-in file is disk I/O) runs on a worker too, with the dialog saying so.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
@@ -41,6 +43,7 @@ from faceter_viewer.ui.message_bar import MessageBar, MessageLevel
 log = logging.getLogger("faceter_viewer.ui.sign_in")
 
 TASK_KEY = "sign-in.validate"
+SAVE_TASK_KEY = "sign-in.save-key"
 URL_EXAMPLE = "https://cloud.faceter.cam/integration-api"
 
 ClientFactory = Callable[[str, str], IntegrationClient]
@@ -165,8 +168,13 @@ class SignInDialog(QDialog):
         self._build(default_base_url)
         self._update_buttons()
         runner_ref = runner
-        # A dialog destroyed mid-check must not receive the answer.
-        self.destroyed.connect(lambda *_: runner_ref.cancel(TASK_KEY))
+
+        def cancel_tasks(*_args) -> None:  # not a method: the dialog is half gone by then
+            runner_ref.cancel(TASK_KEY)
+            runner_ref.cancel(SAVE_TASK_KEY)
+
+        # A dialog destroyed mid-check (or mid-save) must not receive the answer.
+        self.destroyed.connect(cancel_tasks)
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -262,11 +270,13 @@ class SignInDialog(QDialog):
     def busy(self) -> bool:
         return self._busy
 
-    def _set_busy(self, busy: bool, host: str = "") -> None:
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        """While a worker checks or stores the key: say what it does, and lock the fields."""
         self._busy = busy
         for widget in (self.key_edit, self.url_edit, self.show_key_button):
-            widget.setEnabled(not busy)
-        self.busy_label.setText(f"Checking the key with {host}…" if busy else "")
+            widget.setEnabled(not busy and not self._awaiting_storage_choice)
+        self.store_in_file_check.setEnabled(not busy)
+        self.busy_label.setText(text if busy else "")
         self.busy_label.setVisible(busy)
         self.busy_bar.setVisible(busy)
         self._update_buttons()
@@ -274,7 +284,7 @@ class SignInDialog(QDialog):
     def _update_buttons(self) -> None:
         if self._awaiting_storage_choice:
             self.sign_in_button.setText("Continue")
-            self.sign_in_button.setEnabled(True)
+            self.sign_in_button.setEnabled(not self._busy)
             return
         self.sign_in_button.setText("Sign in")
         ready = bool(self.key_edit.text().strip()) and bool(self.url_edit.text().strip())
@@ -310,7 +320,7 @@ class SignInDialog(QDialog):
             return
         register_secret(key)  # from here on, any text that quotes it is masked
         self.message_bar.clear()
-        self._set_busy(True, urlsplit(url).netloc)
+        self._set_busy(True, f"Checking the key with {urlsplit(url).netloc}…")
         log.info("validating the integration key with %s", url)
         self._runner.submit(
             _validate,
@@ -330,16 +340,31 @@ class SignInDialog(QDialog):
             self.key_edit.selectAll()
             return
         self.base_url, self.key = url, key
-        try:
-            self.key_location = self._key_store.save(url, key)
-        except OSError as exc:  # a keyring that half-works; the key still works this session
-            log.warning("could not store the key: %s", type(exc).__name__)
-            self.key_location = KeyLocation.MEMORY
-        log.info("signed in to %s; key kept in %s", url, self.key_location)
-        if self.key_location == KeyLocation.MEMORY:
+        self._set_busy(True, "Signed in. Saving the key in the system keyring…")
+        self._runner.submit(
+            self._key_store.save,
+            url,
+            key,
+            on_done=self._on_key_saved,
+            on_error=self._on_key_save_failed,
+            key=SAVE_TASK_KEY,
+        )
+
+    def _on_key_saved(self, location: KeyLocation) -> None:
+        self._set_busy(False)
+        self.key_location = location
+        log.info("signed in to %s; key kept in %s", self.base_url, location)
+        if location == KeyLocation.MEMORY:
             self._offer_file_storage()
             return
         self._succeed()
+
+    def _on_key_save_failed(self, exc: BaseException) -> None:
+        # A keyring that half-works; the key still works this session.
+        self._set_busy(False)
+        log.warning("could not store the key: %s", type(exc).__name__)
+        self.key_location = KeyLocation.MEMORY
+        self._offer_file_storage(f"Signed in, but the system keyring could not store the key ({type(exc).__name__}).")
 
     def _on_validation_error(self, exc: BaseException, url: str) -> None:
         self._set_busy(False)
@@ -352,16 +377,16 @@ class SignInDialog(QDialog):
         self.show_problem(explanation.text)
         self.validation_failed.emit(str(explanation.problem))
 
-    def _offer_file_storage(self) -> None:
+    def _offer_file_storage(self, problem: str | None = None) -> None:
         """No keyring works here (api-rules §21): say so, and offer the file only as an opt-in."""
         self._awaiting_storage_choice = True
         for widget in (self.key_edit, self.url_edit, self.show_key_button, self.demo_button):
             widget.setEnabled(False)
         # Already signed in: the only way on is "Continue" (Escape continues too, see reject).
         self.cancel_button.hide()
+        why = problem or "Signed in. There is no keyring on this system"
         self.show_problem(
-            "Signed in. There is no keyring on this system, so the key is kept only until the app "
-            "quits; you will be asked for it again next time.",
+            f"{why}, so the key is kept only until the app quits; you will be asked for it again next time.",
             MessageLevel.WARNING,
         )
         if self._key_store.fallback_file is not None:
@@ -370,14 +395,35 @@ class SignInDialog(QDialog):
         self._update_buttons()
 
     def _finish_storage_choice(self) -> None:
-        if self.store_in_file_check.isVisible() and self.store_in_file_check.isChecked():
-            assert self.base_url is not None and self.key is not None
-            try:
-                self.key_location = self._key_store.save(self.base_url, self.key, allow_file=True)
-            except OSError as exc:
-                self.show_problem(f"Could not write the key file: {exc.strerror or type(exc).__name__}.")
-                return
+        if self._busy:
+            return
+        if not (self.store_in_file_check.isVisible() and self.store_in_file_check.isChecked()):
+            self._succeed()
+            return
+        assert self.base_url is not None and self.key is not None
+        self._set_busy(True, "Writing the key file…")
+        self._runner.submit(
+            partial(self._key_store.save, allow_file=True),
+            self.base_url,
+            self.key,
+            on_done=self._on_key_file_written,
+            on_error=self._on_key_file_failed,
+            key=SAVE_TASK_KEY,
+        )
+
+    def _on_key_file_written(self, location: KeyLocation) -> None:
+        self._set_busy(False)
+        self.key_location = location
+        log.info("key kept in %s", location)
         self._succeed()
+
+    def _on_key_file_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        where = f" {self._key_store.fallback_file}" if self._key_store.fallback_file is not None else ""
+        self.show_problem(
+            f"Could not write the key file{where}: {reason}. Continue without it, or try again.",
+        )
 
     def _succeed(self) -> None:
         assert self.base_url is not None
@@ -386,15 +432,21 @@ class SignInDialog(QDialog):
 
     def _on_demo_clicked(self) -> None:
         self._runner.cancel(TASK_KEY)
+        self._runner.cancel(SAVE_TASK_KEY)
         self.demo_requested.emit()
         self.done(self.DEMO_RESULT)
 
     def reject(self) -> None:
         if self._awaiting_storage_choice:
-            # The key is valid and kept in memory already: closing means "continue without a file".
+            # The key is valid and kept in memory already: closing means "continue without a file"
+            # (also while the file is being written: its answer is then dropped).
+            self._runner.cancel(SAVE_TASK_KEY)
+            self._busy = False
             self._succeed()
             return
-        # Cancel works while checking: the answer, when it comes, is dropped by the runner.
+        # Cancel works while checking or storing: the answer, when it comes, is dropped by the
+        # runner. (A keyring that was already writing may still keep the key; sign-out forgets it.)
         self._runner.cancel(TASK_KEY)
+        self._runner.cancel(SAVE_TASK_KEY)
         self._busy = False
         super().reject()

@@ -12,13 +12,14 @@ cursor or a moving mouse costs one image blit and a few lines.
 
 from __future__ import annotations
 
+import enum
 import math
 import time
 from dataclasses import replace
 from datetime import tzinfo
 
-from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from faceter_viewer.core.timeline.events_binning import EventSeries
@@ -27,6 +28,7 @@ from faceter_viewer.core.timeline.localtime import system_timezone
 from faceter_viewer.core.timeline.scale import TimeScale
 from faceter_viewer.core.timeline.selection import Handle, Selection, SelectionState, hit_test
 from faceter_viewer.core.timeline.thumbnail_grid import ThumbnailGrid, grid_for_scale
+from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.timeline_overlay import OverlayState, legend_chip_rect, paint_overlay
 from faceter_viewer.ui.timeline_painter import EventPalette, LabelCache, StaticLayer, TimelineLayout, render_static
 
@@ -35,6 +37,18 @@ KEY_ZOOM = 2.0
 ARROW_STEP = 0.1  # of the visible span
 CURSOR_GRAB_PX = 6.0
 RANGE_SIGNAL_MS = 30  # visible_range_changed at most this often while zooming/panning
+FOCUS_FRAME_PX = 2
+NOTE_COLOR = QColor("#8a8f98")
+
+
+class Drag(enum.Enum):
+    """What a left press started."""
+
+    PENDING = "pending"  # a click, or a pan once the mouse moves far enough
+    PAN = "pan"
+    SCRUB = "scrub"  # dragging the playback cursor
+    SELECT = "select"  # Shift+drag
+    EDGE = "edge"  # dragging an edge of the selection
 
 
 class TimelineWidget(QWidget):
@@ -68,6 +82,7 @@ class TimelineWidget(QWidget):
         self._follow_cursor = True
         self._hover: tuple[float, float] | None = None  # x, y
         self._legend_visible = False
+        self._note = ""
 
         font = QFont(self.font())
         font.setPixelSize(10)
@@ -76,7 +91,7 @@ class TimelineWidget(QWidget):
         self._painted_once = False
 
         # Drag state: what the press started, where, and the scale/selection at that moment.
-        self._drag: str | None = None  # "pending" | "pan" | "scrub" | "select" | "edge"
+        self._drag: Drag | None = None
         self._press_x = 0.0
         self._press_scale = self._scale
         self._drag_moved = False
@@ -88,6 +103,22 @@ class TimelineWidget(QWidget):
         self._range_timer.timeout.connect(self._on_range_timer_timeout)
         self._emitted_range: tuple[float, float] | None = None
         self._jump_dialog = None
+
+        # Its keys (ui/actions.py): they work while the timeline has focus, which a click on it
+        # (or on the video, its focus proxy) or Tab gives it; the focus frame shows it.
+        self.commands = ActionSet(self, (Scope.TIMELINE,))
+        for name, target in {
+            "zoom_in": lambda: self.zoom_at(self._key_anchor_x(), KEY_ZOOM),
+            "zoom_out": lambda: self.zoom_at(self._key_anchor_x(), 1 / KEY_ZOOM),
+            "pan_left": lambda: self._pan_spans(-ARROW_STEP),
+            "pan_right": lambda: self._pan_spans(ARROW_STEP),
+            "page_left": lambda: self._pan_spans(-1.0),
+            "page_right": lambda: self._pan_spans(1.0),
+            "mark_start": lambda: self._mark(self._selection.mark_start),
+            "mark_end": lambda: self._mark(self._selection.mark_end),
+            "clear_selection": self.clear_selection,
+        }.items():
+            self.commands.bind(name, target)
 
     # --- setters (data in) -------------------------------------------------------------------
 
@@ -137,11 +168,6 @@ class TimelineWidget(QWidget):
     def scale(self) -> TimeScale:
         return self._scale
 
-    def set_bounds(self, bounds: tuple[float, float] | None) -> None:
-        """Limits the view (and selections) to [lo, hi], e.g. the archive depth up to now."""
-        self._selection.bounds = bounds
-        self._set_scale(self._scale.with_bounds(bounds))
-
     def set_selection(self, a: float | None, b: float | None = None) -> None:
         if a is None or b is None or math.isnan(a) or math.isnan(b):
             self.clear_selection()
@@ -169,6 +195,16 @@ class TimelineWidget(QWidget):
     def legend_visible(self) -> bool:
         return self._legend_visible
 
+    def set_note(self, text: str) -> None:
+        """A short muted caption over the tracks for a standing state ("No archive access",
+        "Showing recordings"); an empty text hides it."""
+        if text != self._note:
+            self._note = text
+            self.update()
+
+    def note(self) -> str:
+        return self._note
+
     def set_timezone(self, tz: tzinfo) -> None:
         self._tz = tz
         self._invalidate()
@@ -191,6 +227,7 @@ class TimelineWidget(QWidget):
         self.jump_requested.emit(float(t))
 
     def open_jump_dialog(self) -> None:
+        """"Jump to date and time" (Ctrl+G, window-wide: ui/actions.py); accepting it jumps."""
         from faceter_viewer.ui.jump_dialog import JumpDialog
 
         initial = self._cursor if self._cursor is not None else self._scale.center
@@ -261,9 +298,29 @@ class TimelineWidget(QWidget):
         painter = QPainter(self)
         try:
             painter.drawImage(QPointF(0, 0), layer.image)
+            if self._note:  # under the overlay: the hover readout and the cursor stay on top
+                self._paint_note(painter)
             paint_overlay(painter, self._overlay_state(layer), self._labels)
+            if self.hasFocus():
+                self._paint_focus_frame(painter)
         finally:
             painter.end()
+
+    def _paint_note(self, painter: QPainter) -> None:
+        layout = self.layout_rows()
+        area = QRectF(0, layout.hist_top, layout.width, layout.hist_h)
+        painter.setFont(self._labels.font)
+        painter.setPen(NOTE_COLOR)
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter, self._note)
+
+    def _paint_focus_frame(self, painter: QPainter) -> None:
+        """Says "the keys act here" (the arrows, +/-, [ ]); without it nothing tells the user."""
+        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), FOCUS_FRAME_PX)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        half = FOCUS_FRAME_PX / 2
+        painter.drawRect(QRectF(self.rect()).adjusted(half, half, -half, -half))
 
     def _overlay_state(self, layer: StaticLayer) -> OverlayState:
         return OverlayState(
@@ -275,7 +332,7 @@ class TimelineWidget(QWidget):
             tz=self._tz,
             now=self._now,
             cursor=self._cursor,
-            hover=self._hover if self._drag in (None, "pending") else None,
+            hover=self._hover if self._drag in (None, Drag.PENDING) else None,
             selection=self._selection.selection,
             pending_edge=self._selection.pending,
             legend_visible=self._legend_visible,
@@ -307,18 +364,18 @@ class TimelineWidget(QWidget):
         edge = hit_test(self._selection.selection, self._scale, x)
         layout = self.layout_rows()
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            self._drag, self._select_anchor = "select", self._scale.to_time(x)
+            self._drag, self._select_anchor = Drag.SELECT, self._scale.to_time(x)
         elif near_cursor and (edge is None or y < layout.hist_top):  # the cursor's knob wins on top
-            self._drag = "scrub"
+            self._drag = Drag.SCRUB
         elif edge is not None:
             selection = self._selection.selection
             assert selection is not None
             # Dragging an edge is a selection drag anchored at the other edge, so dragging past
             # it simply flips which edge moves.
             other = Handle.END if edge is Handle.START else Handle.START
-            self._drag, self._select_anchor = "edge", selection.edge(other)
+            self._drag, self._select_anchor = Drag.EDGE, selection.edge(other)
         else:
-            self._drag = "pending"
+            self._drag = Drag.PENDING
         self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -330,15 +387,15 @@ class TimelineWidget(QWidget):
             self.hovered.emit(t, x)
             self.update()
             return
-        if drag == "pending" and abs(x - self._press_x) >= QApplication.startDragDistance():
-            self._drag = drag = "pan"
+        if drag is Drag.PENDING and abs(x - self._press_x) >= QApplication.startDragDistance():
+            self._drag = drag = Drag.PAN
         self._drag_moved = self._drag_moved or x != self._press_x
-        if drag == "pan":
+        if drag is Drag.PAN:
             self._set_scale(self._press_scale.pan_pixels(self._press_x - x))
-        elif drag == "scrub":
+        elif drag is Drag.SCRUB:
             self._cursor = t
             self.scrub_moved.emit(t)
-        elif drag in ("select", "edge") and self._drag_moved:
+        elif drag in (Drag.SELECT, Drag.EDGE) and self._drag_moved:
             self._selection.set(self._select_anchor, t, keep=self._select_anchor)
             self._emit_selection()
         self.update()
@@ -348,10 +405,10 @@ class TimelineWidget(QWidget):
             return super().mouseReleaseEvent(event)
         drag, self._drag = self._drag, None
         t = self._scale.to_time(min(max(event.position().x(), 0.0), float(self._scale.width)))
-        if drag == "pending" or (drag == "scrub" and not self._drag_moved):
+        if drag is Drag.PENDING or (drag is Drag.SCRUB and not self._drag_moved):
             self._cursor = t
             self.position_clicked.emit(t)
-        elif drag == "scrub":
+        elif drag is Drag.SCRUB:
             self._cursor = t
             self.scrub_released.emit(t)
         self.update()
@@ -377,36 +434,7 @@ class TimelineWidget(QWidget):
             self.update()
         super().leaveEvent(event)
 
-    # --- keyboard ----------------------------------------------------------------------------
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key, mods = event.key(), event.modifiers()
-        width = self._scale.width
-        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.zoom_at(self._key_anchor_x(), KEY_ZOOM)
-        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
-            self.zoom_at(self._key_anchor_x(), 1 / KEY_ZOOM)
-        elif key == Qt.Key.Key_Left:
-            self.pan_pixels(-width * ARROW_STEP)
-        elif key == Qt.Key.Key_Right:
-            self.pan_pixels(width * ARROW_STEP)
-        elif key == Qt.Key.Key_PageUp:
-            self.pan_pixels(-width)
-        elif key == Qt.Key.Key_PageDown:
-            self.pan_pixels(width)
-        elif key == Qt.Key.Key_BracketLeft:
-            self._selection.mark_start(self._key_time())
-            self._after_mark()
-        elif key == Qt.Key.Key_BracketRight:
-            self._selection.mark_end(self._key_time())
-            self._after_mark()
-        elif key == Qt.Key.Key_Escape and (self._selection.selection or self._selection.pending):
-            self.clear_selection()
-        elif key == Qt.Key.Key_G and mods & Qt.KeyboardModifier.ControlModifier:
-            self.open_jump_dialog()
-        else:
-            return super().keyPressEvent(event)
-        event.accept()
+    # --- keyboard (the keys themselves are in ui/actions.py) -------------------------------------
 
     def _key_anchor_x(self) -> float:
         """Keyboard zoom keeps the playback cursor in place when it is in view, else the middle."""
@@ -417,7 +445,12 @@ class TimelineWidget(QWidget):
     def _key_time(self) -> float:
         return self._cursor if self._cursor is not None else self._scale.center
 
-    def _after_mark(self) -> None:
+    def _pan_spans(self, spans: float) -> None:
+        self.pan_pixels(self._scale.width * spans)
+
+    def _mark(self, mark) -> None:
+        """[ or ]: a selection edge at the cursor (the view's middle without one)."""
+        mark(self._key_time())
         if self._selection.selection is not None:
             self._emit_selection()
         self.update()

@@ -1,12 +1,16 @@
-"""The row of player controls under the timeline. It only says what the user asked for."""
+"""The row of player controls under the timeline. It only says what the user asked for.
+
+The buttons have no shortcuts of their own: the keys are the window's commands (ui/actions.py),
+which also give the buttons their tooltips, so a tooltip names the key that really works.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from faceter_viewer.player.backend import MAX_RATE, MIN_RATE
+from faceter_viewer.ui.actions import tooltip
 
 STREAM_HLS = "HLS"
 STREAM_RTSP = "RTSP"
@@ -26,16 +30,16 @@ class TransportBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.play_button = self._button("Pause", "Play or pause (Space)", self.play_pause_clicked, Qt.Key.Key_Space)
-        self.step_button = self._button("Step ▸", "Next frame (.)", self.step_clicked, Qt.Key.Key_Period)
-        self.live_button = self._button("Live", "Back to live (L)", self.live_clicked, Qt.Key.Key_L)
+        self.play_button = self._button("Pause", tooltip("play_pause"), self.play_pause_clicked)
+        self.step_button = self._button("Step ▸", tooltip("frame_step"), self.step_clicked)
+        self.live_button = self._button("Live", tooltip("live"), self.live_clicked)
         self.rate_combo = QComboBox(self)
         for rate in RATES:
             self.rate_combo.addItem(f"{rate:g}×", rate)
         self.rate_combo.setCurrentIndex(RATES.index(1.0))
         self.rate_combo.setToolTip(f"Archive playback speed ({MIN_RATE:g}× – {MAX_RATE:g}×)")
         self.rate_combo.currentIndexChanged.connect(lambda i: self.rate_chosen.emit(self.rate_combo.itemData(i)))
-        self.mute_button = self._button("Mute", "Mute (M)", None, Qt.Key.Key_M)
+        self.mute_button = self._button("Mute", tooltip("mute"), None)
         self.mute_button.setCheckable(True)
         self.mute_button.toggled.connect(self.mute_toggled)
         self.volume_slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -50,9 +54,8 @@ class TransportBar(QWidget):
         self.stream_combo.currentTextChanged.connect(self.stream_chosen)
         self.time_label = QLabel("", self)
         self.time_label.setObjectName("playbackTime")
-        self.snapshot_button = self._button("Snapshot", "Save the picture as PNG (Ctrl+S)", self.snapshot_clicked, None)
-        self.snapshot_button.setShortcut(QKeySequence.StandardKey.Save)
-        self.fullscreen_button = self._button("Fullscreen", "Fullscreen (F11, double-click)", self.fullscreen_clicked, None)
+        self.snapshot_button = self._button("Snapshot", tooltip("snapshot"), self.snapshot_clicked)
+        self.fullscreen_button = self._button("Fullscreen", tooltip("fullscreen"), self.fullscreen_clicked)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -62,14 +65,12 @@ class TransportBar(QWidget):
         for widget in (self.mute_button, self.volume_slider, self.stream_combo, self.snapshot_button, self.fullscreen_button):
             layout.addWidget(widget)
 
-    def _button(self, text: str, tip: str, signal, key) -> QToolButton:
+    def _button(self, text: str, tip: str, signal) -> QToolButton:
         button = QToolButton(self)
         button.setText(text)
         button.setToolTip(tip)
         if signal is not None:
             button.clicked.connect(signal)
-        if key is not None:
-            button.setShortcut(QKeySequence(key))
         return button
 
     def set_playing(self, playing: bool) -> None:
@@ -87,7 +88,7 @@ class TransportBar(QWidget):
         self.volume_slider.setEnabled(allowed)
         tip = "Volume" if allowed else "This key has no audio access for this camera"
         self.volume_slider.setToolTip(tip)
-        self.mute_button.setToolTip("Mute (M)" if allowed else tip)
+        self.mute_button.setToolTip(tooltip("mute") if allowed else tip)
 
     def set_stream(self, stream: str) -> None:
         self.stream_combo.blockSignals(True)

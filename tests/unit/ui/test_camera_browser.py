@@ -13,8 +13,8 @@ def _tree(browser: CameraBrowser, parent=None, depth=0) -> list[str]:
 
     parent = parent or QModelIndex()
     lines = []
-    for row in range(browser.proxy.rowCount(parent)):
-        index = browser.proxy.index(row, 0, parent)
+    for row in range(browser.model.rowCount(parent)):
+        index = browser.model.index(row, 0, parent)
         lines.append("  " * depth + index.data())
         lines.extend(_tree(browser, index, depth + 1))
     return lines

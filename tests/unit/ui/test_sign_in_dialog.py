@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import logging
 import stat
+import threading
+import time
 
 import pytest
 from keyring.backends import fail
-from PySide6.QtCore import QCoreApplication
+from keyring.errors import KeyringError
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 
 from faceter_viewer.api import errors
@@ -180,12 +183,107 @@ def test_keyring_unavailable_opt_in_stores_a_private_file(qtbot, make_dialog, se
     dialog = make_dialog(server.base_url)
     sign_in(qtbot, dialog, KEY)
     dialog.store_in_file_check.setChecked(True)
-    dialog.sign_in_button.click()
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    dialog.sign_in_button.click()  # the file is written on a worker
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=5000)
     assert dialog.key_location == KeyLocation.FILE
     key_file = tmp_path / "key"
     assert key_file.read_text().strip() == KEY
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+# --- storing the key off the GUI thread ---------------------------------------------------------
+
+SLOW_KEYRING_S = 1.0  # a D-Bus secret service that takes its time (or times out)
+
+
+class SlowKeyring(MemoryKeyring):
+    """Takes a second to answer a save, on whatever thread asks; `fail` makes it refuse then."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        super().__init__()
+        self.fail = fail
+        self.threads: list[str] = []
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.threads.append(threading.current_thread().name)
+        time.sleep(SLOW_KEYRING_S)
+        if self.fail:
+            raise KeyringError("the secret service did not answer")
+        super().set_password(service, username, password)
+
+
+class Heartbeat:
+    """A 10 ms timer on the GUI thread; its worst lateness is how long the GUI thread was busy."""
+
+    def __init__(self) -> None:
+        self._timer = QTimer()
+        self._timer.setInterval(10)
+        self._last = time.monotonic()
+        self.worst_ms = 0.0
+        self._timer.timeout.connect(self._on_timeout)
+        self._timer.start()
+
+    def _on_timeout(self) -> None:
+        now = time.monotonic()
+        self.worst_ms = max(self.worst_ms, (now - self._last) * 1000 - 10)
+        self._last = now
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+def test_a_slow_keyring_does_not_freeze_the_dialog(qtbot, make_dialog, server):
+    with keyring_backend(SlowKeyring()) as backend:
+        dialog = make_dialog(server.base_url)
+        dialog.key_edit.setText(KEY)
+        heartbeat = Heartbeat()
+        dialog.sign_in_button.click()
+        qtbot.waitUntil(lambda: "Saving the key" in dialog.busy_label.text(), timeout=5000)
+        assert dialog.busy and dialog.busy_bar.isVisible() and not dialog.sign_in_button.isEnabled()
+        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=5000)
+        heartbeat.stop()
+        assert backend.passwords == {(KEYRING_SERVICE, server.base_url): KEY}
+        assert dialog.key_location == KeyLocation.KEYRING
+        assert backend.threads and threading.main_thread().name not in backend.threads
+        assert heartbeat.worst_ms < SLOW_KEYRING_S * 1000 / 4, f"the GUI thread stalled {heartbeat.worst_ms:.0f} ms"
+
+
+def test_a_keyring_that_times_out_then_the_key_file_neither_freeze(qtbot, make_dialog, server, tmp_path):
+    with keyring_backend(SlowKeyring(fail=True)) as backend:
+        dialog = make_dialog(server.base_url)
+        heartbeat = Heartbeat()
+        sign_in(qtbot, dialog, KEY)
+        assert dialog.key_location == KeyLocation.MEMORY and "no keyring on this system" in error_text(dialog)
+        dialog.store_in_file_check.setChecked(True)
+        dialog.sign_in_button.click()  # the keyring is tried again (a second), then the file
+        assert dialog.busy and "Writing the key file" in dialog.busy_label.text()
+        assert not dialog.sign_in_button.isEnabled() and not dialog.store_in_file_check.isEnabled()
+        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=5000)
+        heartbeat.stop()
+        assert dialog.key_location == KeyLocation.FILE
+        assert (tmp_path / "key").read_text().strip() == KEY
+        assert len(backend.threads) == 2 and threading.main_thread().name not in backend.threads
+        assert heartbeat.worst_ms < SLOW_KEYRING_S * 1000 / 4, f"the GUI thread stalled {heartbeat.worst_ms:.0f} ms"
+
+
+def test_a_key_file_that_cannot_be_written_is_explained(qtbot, runner, server, no_keyring, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    dialog = SignInDialog(runner, KeyStore(fallback_file=blocker / "key"), server.base_url)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.outcomes = []
+    dialog.validation_failed.connect(dialog.outcomes.append)
+    sign_in(qtbot, dialog, KEY)
+    dialog.store_in_file_check.setChecked(True)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=5000)
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert "Could not write the key file" in error_text(dialog) and str(blocker / "key") in error_text(dialog)
+    assert dialog.sign_in_button.text() == "Continue" and dialog.sign_in_button.isEnabled()
+    dialog.store_in_file_check.setChecked(False)
+    dialog.sign_in_button.click()  # on without the file: the key works until the app quits
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.key_location == KeyLocation.MEMORY
 
 
 # --- the same against the demo service ---------------------------------------------------------

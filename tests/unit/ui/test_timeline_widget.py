@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QPalette, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -19,7 +19,7 @@ from faceter_viewer.ui.jump_dialog import JumpDialog
 from faceter_viewer.ui.timeline_legend import Shape, glyph_tiles, type_style
 from faceter_viewer.ui.timeline_overlay import legend_chip_rect
 from faceter_viewer.ui.timeline_painter import CELL_PX, COLORS, GLYPH_PX
-from faceter_viewer.ui.timeline_widget import KEY_ZOOM, WHEEL_ZOOM_PER_NOTCH, TimelineWidget
+from faceter_viewer.ui.timeline_widget import FOCUS_FRAME_PX, KEY_ZOOM, WHEEL_ZOOM_PER_NOTCH, TimelineWidget
 
 BERLIN = ZoneInfo("Europe/Berlin")
 T0 = 1_776_000_000.0  # 2026-04-12 13:20 UTC
@@ -36,6 +36,10 @@ def timeline(qtbot):
     widget.resize(WIDTH, 104)
     widget.show()
     qtbot.waitExposed(widget)
+    # Its keys (ui/actions.py) act while it has the keyboard focus, as for a user.
+    widget.activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus, timeout=3000)
     assert widget.visible_range() == (T0, T0 + 1000)
     return widget
 
@@ -235,7 +239,7 @@ def test_jump_to_centres_and_requests(qtbot, timeline):
 
 def test_jump_dialog_reads_local_wall_clock_and_jumps(qtbot, timeline):
     timeline.set_cursor(T0)
-    QTest.keyClick(timeline, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    timeline.open_jump_dialog()  # Ctrl+G is the window's (tests/unit/ui/test_actions.py)
     dialog = timeline._jump_dialog
     assert isinstance(dialog, JumpDialog)
     assert dialog.edit.calendarPopup()
@@ -389,3 +393,57 @@ def test_keys_under_a_resting_mouse_report_the_new_hover_time(qtbot, timeline):
     with qtbot.waitSignal(timeline.hovered) as blocker:
         QTest.keyClick(timeline, Qt.Key.Key_Right)
     assert blocker.args == [pytest.approx(T0 + 600), pytest.approx(500)]
+
+
+# --- focus and the note --------------------------------------------------------------------------
+
+
+def _frame_pixels(widget) -> set[str]:
+    """The colours of the outermost pixel ring (corners left out: antialiasing may blend)."""
+    image = widget.grab().toImage()
+    w, h = image.width(), image.height()
+    points = [(x, 0) for x in range(4, w - 4, 37)] + [(x, h - 1) for x in range(4, w - 4, 37)]
+    points += [(0, y) for y in range(4, h - 4, 9)] + [(w - 1, y) for y in range(4, h - 4, 9)]
+    return {image.pixelColor(x, y).name() for x, y in points}
+
+
+def test_focus_shows_a_frame_in_the_highlight_colour(qtbot, timeline):
+    highlight = timeline.palette().color(QPalette.ColorRole.Highlight).name()
+    assert timeline.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    assert timeline.hasFocus()
+    assert _frame_pixels(timeline) == {highlight}
+    timeline.clearFocus()
+    qtbot.waitUntil(lambda: not timeline.hasFocus())
+    assert highlight not in _frame_pixels(timeline)
+
+
+def test_a_click_gives_the_timeline_focus(qtbot, timeline):
+    timeline.clearFocus()
+    qtbot.waitUntil(lambda: not timeline.hasFocus())
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(300, Y))
+    assert timeline.hasFocus()
+
+
+def test_a_note_is_painted_over_the_tracks_and_hidden_again(timeline):
+    layout = timeline.layout_rows()
+
+    def tracks():
+        image = timeline.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        return image.copy(FOCUS_FRAME_PX + 1, layout.hist_top, WIDTH - 2 * FOCUS_FRAME_PX - 2, layout.hist_h)
+
+    plain = tracks()
+    timeline.set_note("No archive access")
+    assert timeline.note() == "No archive access"
+    noted = tracks()
+    assert noted != plain
+    # muted: the caption's pixels are grey, not a colour of the palette's accents
+    changed = {noted.pixelColor(x, y).name() for x in range(noted.width()) for y in range(noted.height()) if noted.pixel(x, y) != plain.pixel(x, y)}
+    assert changed and all(abs(QColor(c).red() - QColor(c).blue()) < 40 for c in changed)
+    timeline.set_note("")
+    assert tracks() == plain
+
+
+def test_ctrl_g_is_no_longer_the_timelines_own(qtbot, timeline):
+    """Ctrl+G is a window command (it works whatever has focus): the timeline leaves it alone."""
+    QTest.keyClick(timeline, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert timeline._jump_dialog is None
