@@ -48,12 +48,12 @@ class PlayerPanel(QWidget):
         self.status_label.setStyleSheet("color: #b86e00;")
         self.mode_label = QLabel("", self)
         self.mode_label.setObjectName("modeLabel")
-        self.timeline = TimelineWidget(self)
+        self.timeline = TimelineWidget(view, self)
         self.timeline.setMinimumHeight(96)
         # A click on the video gives the timeline the keyboard (its arrows, +/-, [ ]).
         self.video.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.video.setFocusProxy(self.timeline)
-        self.transport = TransportBar(self)
+        self.transport = TransportBar(view, self)
         self.thumbnail_popup = ThumbnailPopup(self)
 
         header = QHBoxLayout()
@@ -74,7 +74,6 @@ class PlayerPanel(QWidget):
         self._cursor_timer.start()
 
         self._connect()
-        self.transport.set_archive_mode(False)
         self._update_audio_controls()
 
     @property
@@ -86,12 +85,8 @@ class PlayerPanel(QWidget):
         video.retry_requested.connect(view.retry)
         video.fullscreen_requested.connect(self.toggle_fullscreen)
         transport.play_pause_clicked.connect(self.toggle_play_pause)
-        transport.step_clicked.connect(backend.frame_step)
         transport.live_clicked.connect(self.go_live)
-        transport.rate_chosen.connect(backend.set_rate)
         transport.mute_toggled.connect(lambda _checked: backend.set_muted(self._muted()))
-        transport.volume_changed.connect(backend.set_volume)
-        transport.stream_chosen.connect(view.set_stream)
         transport.snapshot_clicked.connect(self.save_snapshot)
         transport.fullscreen_clicked.connect(self.toggle_fullscreen)
 
@@ -101,21 +96,15 @@ class PlayerPanel(QWidget):
         timeline.hovered.connect(self._on_timeline_hovered)
         timeline.hover_left.connect(self.thumbnail_popup.hide)
         timeline.jump_requested.connect(self.play_archive)
-        timeline.visible_range_changed.connect(view.timeline_data.request_range)
 
         view.camera_changed.connect(self._on_view_camera_changed)
         view.status_changed.connect(self._on_view_status_changed)
         view.picture_note_changed.connect(self._on_view_picture_note_changed)
         view.offline_preview_loaded.connect(self.video.set_frame)
-        view.timeline_data.intervals_changed.connect(timeline.set_intervals)
-        view.timeline_data.events_changed.connect(timeline.set_events)
         view.thumbnails.thumbnail_ready.connect(self._on_thumbnail_ready)
         view.thumbnails.thumbnail_missing.connect(self._on_thumbnail_missing)
         view.thumbnails.thumbnail_failed.connect(self._on_thumbnail_failed)
         view.playback.mode_changed.connect(self._on_playback_mode_changed)
-        view.playback.archive_started.connect(self.timeline.set_cursor)  # at once, past a skipped gap
-
-        backend.state_changed.connect(self._on_backend_state_changed)
 
     def bind_actions(self, actions: ActionSet) -> None:
         """Give the window's player commands (ui/actions.py) their targets here; they work in the
@@ -174,8 +163,6 @@ class PlayerPanel(QWidget):
         badges = status.badges
         self.status_label.setText(" · ".join(badges))
         self.status_label.setToolTip("This camera: " + ", ".join(badges) if badges else "")
-        self.timeline.set_note(status.timeline_note)
-        self.transport.set_stream(self.view.stream)
         self._update_audio_controls()
         self._update_mode_label()
 
@@ -234,10 +221,8 @@ class PlayerPanel(QWidget):
     # --- playback state ---------------------------------------------------------------------
 
     def _on_playback_mode_changed(self, mode: Mode) -> None:
-        self.transport.set_archive_mode(mode is Mode.ARCHIVE)
         self._update_mode_label()
         if mode is Mode.LIVE:
-            self.transport.reset_rate()  # live plays at 1× (the view-model set the backend so)
             self.timeline.set_cursor(None)
 
     def _update_mode_label(self) -> None:
@@ -248,16 +233,12 @@ class PlayerPanel(QWidget):
         else:
             self.mode_label.setText({Mode.LIVE: "● LIVE", Mode.ARCHIVE: "ARCHIVE"}.get(mode, ""))
 
-    def _on_backend_state_changed(self, state: PlayerState) -> None:
-        self.transport.set_playing(state in (PlayerState.PLAYING, PlayerState.BUFFERING, PlayerState.OPENING))
-
     # --- audio ------------------------------------------------------------------------------
 
     def _muted(self) -> bool:
         return self.transport.mute_button.isChecked() or not self.view.audio_allowed
 
     def _update_audio_controls(self) -> None:
-        self.transport.set_audio_allowed(self.view.audio_allowed)
         self.backend.set_muted(self._muted())
 
     # --- fullscreen -------------------------------------------------------------------------

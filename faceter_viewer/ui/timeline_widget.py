@@ -28,6 +28,7 @@ from faceter_viewer.core.timeline.localtime import system_timezone
 from faceter_viewer.core.timeline.scale import TimeScale
 from faceter_viewer.core.timeline.selection import Handle, Selection, SelectionState, hit_test
 from faceter_viewer.core.timeline.thumbnail_grid import ThumbnailGrid, grid_for_scale
+from faceter_viewer.services.camera_view import CameraStatus, CameraView
 from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.timeline_overlay import OverlayState, legend_chip_rect, paint_overlay
 from faceter_viewer.ui.timeline_painter import EventPalette, LabelCache, StaticLayer, TimelineLayout, render_static
@@ -61,7 +62,16 @@ class TimelineWidget(QWidget):
     visible_range_changed = Signal(float, float)
     selection_changed = Signal(float, float)  # NaN, NaN when cleared
 
-    def __init__(self, parent: QWidget | None = None, *, tz: tzinfo | None = None, now: float | None = None) -> None:
+    def __init__(
+        self,
+        view: CameraView | None = None,
+        parent: QWidget | None = None,
+        *,
+        tz: tzinfo | None = None,
+        now: float | None = None,
+    ) -> None:
+        """With a `view`, the widget shows its camera's timeline data and asks it for each range
+        it shows; without one (tests, benchmarks) it paints what it is given."""
         super().__init__(parent)
         self.setObjectName("timeline")
         self.setMouseTracking(True)
@@ -119,6 +129,19 @@ class TimelineWidget(QWidget):
             "clear_selection": self.clear_selection,
         }.items():
             self.commands.bind(name, target)
+        if view is not None:
+            self._follow(view)
+
+    def _follow(self, view: CameraView) -> None:
+        data = view.timeline_data
+        data.intervals_changed.connect(self.set_intervals)
+        data.events_changed.connect(self.set_events)
+        self.visible_range_changed.connect(data.request_range)
+        view.status_changed.connect(self._on_view_status_changed)
+        view.playback.archive_started.connect(self.set_cursor)  # at once, past a skipped gap
+
+    def _on_view_status_changed(self, status: CameraStatus) -> None:
+        self.set_note(status.timeline_note)
 
     # --- setters (data in) -------------------------------------------------------------------
 

@@ -1,4 +1,7 @@
-"""The row of player controls under the timeline. It only says what the user asked for.
+"""The row of player controls under the timeline, a view of a CameraView: it shows the
+view-model's state (playing, archive or live, audio allowed, the stream protocol) and hands the
+player commands that need no decision (speed, volume, frame step, protocol) straight to it; what
+needs one (play/pause, live, snapshot) it only announces, for the player panel.
 
 The buttons have no shortcuts of their own: the keys are the window's commands (ui/actions.py),
 which also give the buttons their tooltips, so a tooltip names the key that really works.
@@ -9,11 +12,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-from faceter_viewer.player.backend import MAX_RATE, MIN_RATE
+from faceter_viewer.player.backend import MAX_RATE, MIN_RATE, PlayerState
+from faceter_viewer.services.camera_view import CameraStatus, CameraView, Stream
+from faceter_viewer.services.playback import Mode
 from faceter_viewer.ui.actions import tooltip
 
-STREAM_HLS = "HLS"
-STREAM_RTSP = "RTSP"
 RATES = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
@@ -28,7 +31,7 @@ class TransportBar(QWidget):
     snapshot_clicked = Signal()
     fullscreen_clicked = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, view: CameraView | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.play_button = self._button("Pause", tooltip("play_pause"), self.play_pause_clicked)
         self.step_button = self._button("Step ▸", tooltip("frame_step"), self.step_clicked)
@@ -49,7 +52,7 @@ class TransportBar(QWidget):
         self.volume_slider.setToolTip("Volume")
         self.volume_slider.valueChanged.connect(self.volume_changed)
         self.stream_combo = QComboBox(self)
-        self.stream_combo.addItems([STREAM_HLS, STREAM_RTSP])
+        self.stream_combo.addItems([stream.value for stream in Stream])
         self.stream_combo.setToolTip("Live stream protocol")
         self.stream_combo.currentTextChanged.connect(self.stream_chosen)
         self.time_label = QLabel("", self)
@@ -64,6 +67,8 @@ class TransportBar(QWidget):
         layout.addStretch(1)
         for widget in (self.mute_button, self.volume_slider, self.stream_combo, self.snapshot_button, self.fullscreen_button):
             layout.addWidget(widget)
+        if view is not None:
+            self._follow(view)
 
     def _button(self, text: str, tip: str, signal) -> QToolButton:
         button = QToolButton(self)
@@ -72,6 +77,29 @@ class TransportBar(QWidget):
         if signal is not None:
             button.clicked.connect(signal)
         return button
+
+    def _follow(self, view: CameraView) -> None:
+        backend = view.backend
+        self.step_clicked.connect(backend.frame_step)
+        self.rate_chosen.connect(backend.set_rate)
+        self.volume_changed.connect(backend.set_volume)
+        self.stream_chosen.connect(view.set_stream)
+        backend.state_changed.connect(
+            lambda state: self.set_playing(state in (PlayerState.PLAYING, PlayerState.BUFFERING, PlayerState.OPENING))
+        )
+        view.playback.mode_changed.connect(self._on_playback_mode_changed)
+        view.status_changed.connect(lambda status: self._on_view_status_changed(view, status))
+        self.set_archive_mode(False)
+        self.set_audio_allowed(view.audio_allowed)
+
+    def _on_playback_mode_changed(self, mode: Mode) -> None:
+        self.set_archive_mode(mode is Mode.ARCHIVE)
+        if mode is Mode.LIVE:
+            self.reset_rate()  # live plays at 1× (the view-model set the player so)
+
+    def _on_view_status_changed(self, view: CameraView, _status: CameraStatus) -> None:
+        self.set_stream(view.stream)
+        self.set_audio_allowed(view.audio_allowed)
 
     def set_playing(self, playing: bool) -> None:
         self.play_button.setText("Pause" if playing else "Play")

@@ -17,10 +17,9 @@ from faceter_viewer.player.vlc_backend import VlcBackend
 from faceter_viewer.player.vlc_runtime import wait_for_releases
 from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import TaskRunner
-from faceter_viewer.services.camera_view import CameraView
 from faceter_viewer.services.messages import MessageLevel
 from faceter_viewer.ui.player_panel import PlayerPanel
-from faceter_viewer.ui.transport_bar import STREAM_RTSP
+from faceter_viewer.services.camera_view import CameraView, Stream
 from tests.helpers.frames import qimage_to_array
 
 pytestmark = pytest.mark.slow
@@ -126,7 +125,7 @@ def test_rtsp_falls_back_to_hls_with_a_message(qtbot, panel, demo_client):
         pytest.skip("this libvlc plays RTSP")
     camera = first(demo_client.list_cameras(), is_online=True)
     panel.show_camera(camera)
-    panel.transport.stream_combo.setCurrentText(STREAM_RTSP)
+    panel.transport.stream_combo.setCurrentText(Stream.RTSP)
     qtbot.waitUntil(lambda: any("RTSP" in text for text, _ in panel.messages), timeout=10000)
     assert any(level == MessageLevel.WARNING for _, level in panel.messages)
     assert panel.transport.stream_combo.currentText() == "HLS"

@@ -115,7 +115,7 @@ def test_unbound_commands_are_disabled_and_set_enabled_switches(window):
 
 
 def test_a_command_follows_the_button_it_stands_for(window):
-    bar = TransportBar(window)
+    bar = TransportBar(parent=window)
     window.commands.bind("live", lambda: None, follow=bar.live_button)
     bar.set_archive_mode(False)  # live: "Back to live" is off
     assert not window.commands.is_enabled("live")
@@ -178,7 +178,7 @@ def test_every_timeline_key_runs_its_command_once(qtbot, timeline):
 
 
 def test_timeline_keys_act_only_while_the_timeline_has_focus(qtbot, window):
-    timeline = TimelineWidget(window.centralWidget())
+    timeline = TimelineWidget(parent=window.centralWidget())
     window.centralWidget().layout().addWidget(timeline)
     qtbot.waitExposed(timeline)
     recorder = Recorder()
@@ -198,7 +198,7 @@ def test_timeline_keys_act_only_while_the_timeline_has_focus(qtbot, window):
 
 def test_space_toggles_every_time_even_as_the_button_text_changes(qtbot, window):
     """The bug: the play button's own Space shortcut was wiped by setText("Play")."""
-    bar = TransportBar(window.centralWidget())
+    bar = TransportBar(parent=window.centralWidget())
     window.centralWidget().layout().addWidget(bar)
     playing = [True]
 
@@ -244,7 +244,7 @@ def test_printable_window_keys_typed_in_the_filter_are_text(qtbot, window):
 
 
 def test_ctrl_g_opens_the_jump_dialog_with_focus_in_the_camera_tree(qtbot, window):
-    timeline = TimelineWidget(window.centralWidget())
+    timeline = TimelineWidget(parent=window.centralWidget())
     window.centralWidget().layout().addWidget(timeline)
     window.commands.bind("jump_to_time", timeline.open_jump_dialog)
     recorder = Recorder()
