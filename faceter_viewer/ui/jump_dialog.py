@@ -1,4 +1,7 @@
-""""Jump to date/time": a date-time field with a calendar popup, in the timeline's local zone.
+""""Jump to date/time": a field to type the time in (a date and time, or a time alone: it is
+focused and selected, so "Ctrl+G, 03:12, Enter" works), and a date-time field with a calendar
+popup that follows it, both in the timeline's local zone. What cannot be read is refused in place
+with the reason, and OK stays off.
 
 The field holds the local WALL-CLOCK time (carried in a UTC QDateTime so Qt never shifts it by
 the machine's own zone); converting to an instant happens here, with the same tz the timeline
@@ -10,9 +13,25 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone, Signal
-from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from faceter_viewer.core.timeline.localtime import local_datetime, system_timezone
+from faceter_viewer.core.timeline.localtime import (
+    TYPED_TIME_HINT,
+    local_datetime,
+    parse_typed_time,
+    system_timezone,
+)
+
+TYPED_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def _wall_clock(t: float, tz: tzinfo) -> QDateTime:
@@ -38,6 +57,16 @@ class JumpDialog(QDialog):
         self.setWindowTitle("Jump to date and time")
         self._tz = tz or system_timezone()
         self._now = now
+        self._initial = initial
+
+        self.typed = QLineEdit(self)
+        self.typed.setPlaceholderText(TYPED_TIME_HINT)
+        self.typed.setToolTip("Local date and time, e.g. " + TYPED_TIME_HINT)
+        self.typed.setAccessibleName("Date and time to jump to")
+        self.problem = QLabel("", self)
+        self.problem.setObjectName("jumpProblem")
+        self.problem.setStyleSheet("color: #c5221f;")
+        self.problem.hide()
 
         self.edit = QDateTimeEdit(self)
         self.edit.setTimeZone(QTimeZone.utc())
@@ -56,9 +85,17 @@ class JumpDialog(QDialog):
         self.now_button.clicked.connect(self._on_now_button_clicked)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.typed.textEdited.connect(self._on_typed_text_edited)
+        self.edit.dateTimeChanged.connect(lambda _value: self._show_in_typed())
+        self._show_in_typed()
+        self.typed.selectAll()
+        self.typed.setFocus()  # typing replaces the whole time
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Go to:", self))
+        layout.addWidget(self.typed)
+        layout.addWidget(self.problem)
         layout.addWidget(self.edit)
         layout.addWidget(note)
         layout.addWidget(buttons)
@@ -69,7 +106,27 @@ class JumpDialog(QDialog):
     def set_selected_time(self, t: float) -> None:
         self.edit.setDateTime(_wall_clock(t, self._tz))
 
+    def _show_in_typed(self) -> None:
+        if not self.typed.hasFocus() or self.problem.isHidden():
+            self.typed.setText(local_datetime(self.selected_time(), self._tz).strftime(TYPED_FORMAT))
+
+    def _on_typed_text_edited(self, text: str) -> None:
+        try:
+            t = parse_typed_time(text, self._initial, self._tz)
+        except ValueError as exc:
+            self.problem.setText(str(exc))
+            self.problem.show()
+            self.ok_button.setEnabled(False)
+            return
+        self.problem.hide()
+        self.ok_button.setEnabled(True)
+        self.edit.blockSignals(True)  # the typed text stays as typed
+        self.edit.setDateTime(_wall_clock(t, self._tz))
+        self.edit.blockSignals(False)
+
     def accept(self) -> None:
+        if not self.ok_button.isEnabled():
+            return  # Enter on text that is not a time: the reason is shown, nothing happens
         chosen = self.selected_time()
         super().accept()
         self.time_chosen.emit(chosen)

@@ -99,3 +99,38 @@ def format_duration(seconds: float) -> str:
     if hours:
         return f"{hours} h {minutes:02d} min"
     return f"{minutes} min {secs:02d} s"
+
+
+_TYPED_FORMATS = (  # what "Jump to" accepts as typed, most specific first
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+)
+_TYPED_TIMES = ("%H:%M:%S", "%H:%M")
+TYPED_TIME_HINT = "2026-04-10 03:12:07, 2026-04-10 03:12, 03:12:07 or 03:12"
+
+
+def parse_typed_time(text: str, reference: float, tz: tzinfo | None = None) -> float:
+    """The instant of a wall-clock time typed by the user in zone tz: a date and time, a date
+    (midnight), or a time alone (on the local date of `reference`, the moment the dialog opened
+    at). Raises ValueError with a message for the user."""
+    typed = " ".join(text.replace("T", " ").split())
+    if not typed:
+        raise ValueError("Type a date and time, e.g. " + TYPED_TIME_HINT)
+    for layout in _TYPED_FORMATS:
+        try:
+            wall = datetime.strptime(typed, layout)
+        except ValueError:
+            continue
+        return wall_clock_to_epoch(wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, tz)
+    day = local_datetime(reference, tz)
+    for layout in _TYPED_TIMES:
+        try:
+            clock = datetime.strptime(typed, layout)
+        except ValueError:
+            continue
+        return wall_clock_to_epoch(day.year, day.month, day.day, clock.hour, clock.minute, clock.second, tz)
+    raise ValueError(f"“{text.strip()}” is not a date and time; type e.g. {TYPED_TIME_HINT}")

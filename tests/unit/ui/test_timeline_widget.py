@@ -447,3 +447,19 @@ def test_ctrl_g_is_no_longer_the_timelines_own(qtbot, timeline):
     """Ctrl+G is a window command (it works whatever has focus): the timeline leaves it alone."""
     QTest.keyClick(timeline, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
     assert timeline._jump_dialog is None
+
+
+def test_jump_dialog_takes_a_typed_time_and_refuses_what_is_not_one(qtbot):
+    dialog = JumpDialog(T0, tz=BERLIN, now=NOW)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.typed.text() == "2026-04-12 15:20:00" and dialog.typed.selectedText() == dialog.typed.text()
+    QTest.keyClicks(dialog.typed, "12:05")  # replaces the selection: a time on that day
+    assert dialog.selected_time() == T0 - (3 * 3600 + 15 * 60)
+    assert dialog.ok_button.isEnabled() and dialog.problem.isHidden()
+    dialog.typed.selectAll()
+    QTest.keyClicks(dialog.typed, "lunch")
+    assert not dialog.ok_button.isEnabled() and "not a date and time" in dialog.problem.text()
+    with qtbot.assertNotEmitted(dialog.time_chosen):
+        QTest.keyClick(dialog.typed, Qt.Key.Key_Return)  # refused in place: the dialog stays
+    assert dialog.isVisible()

@@ -4,11 +4,14 @@ import time
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from faceter_viewer.core.timeline.localtime import (
     SystemLocalTimezone,
     format_datetime,
     format_duration,
     format_time,
+    parse_typed_time,
     system_timezone,
     utc_offset,
     wall_clock_to_epoch,
@@ -46,3 +49,30 @@ def test_durations_read_naturally():
     assert format_duration(725) == "12 min 05 s"
     assert format_duration(3 * 3600 + 20 * 60) == "3 h 20 min"
     assert format_duration(2 * 86400 + 4 * 3600 + 59) == "2 d 4 h"
+
+
+# --- typed times ("Jump to", Ctrl+G) -----------------------------------------------------------
+
+_OPENED_AT = datetime(2026, 4, 12, 15, 20, tzinfo=BERLIN).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("typed", "wall"),
+    [
+        ("2026-04-10 03:12:07", (2026, 4, 10, 3, 12, 7)),
+        ("  2026-04-10T03:12  ", (2026, 4, 10, 3, 12, 0)),
+        ("2026-04-10   03:12:07", (2026, 4, 10, 3, 12, 7)),
+        ("2026-04-10", (2026, 4, 10, 0, 0, 0)),
+        ("10.04.2026 03:12", (2026, 4, 10, 3, 12, 0)),
+        ("03:12:07", (2026, 4, 12, 3, 12, 7)),  # a time alone: on the day the dialog opened at
+        ("3:12", (2026, 4, 12, 3, 12, 0)),
+    ],
+)
+def test_a_typed_time_is_read_as_local_wall_clock(typed, wall):
+    assert parse_typed_time(typed, _OPENED_AT, BERLIN) == datetime(*wall, tzinfo=BERLIN).timestamp()
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "yesterday", "2026-13-01 00:00", "25:00", "03:12:07 pm"])
+def test_what_is_not_a_time_is_refused_with_a_hint(typed):
+    with pytest.raises(ValueError, match="e.g."):
+        parse_typed_time(typed, _OPENED_AT, BERLIN)
