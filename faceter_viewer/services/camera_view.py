@@ -31,6 +31,7 @@ from faceter_viewer.services.session import Session
 from faceter_viewer.services.snapshots import snapshot_folder, write_png
 from faceter_viewer.services.thumbnails import ThumbnailService
 from faceter_viewer.services.timeline_data import TimelineDataService
+from faceter_viewer.services.timeline_loaders import LoadKind
 
 if TYPE_CHECKING:
     from faceter_viewer.api.models import Camera
@@ -50,7 +51,7 @@ class CameraStatus:
     """A camera's standing state, shown in the player header and on the timeline."""
 
     camera: Camera | None = None
-    timeline_source: str = "archive"  # "archive" | "recordings" (TimelineDataService.source)
+    timeline_source: LoadKind = LoadKind.ARCHIVE  # or RECORDINGS (TimelineDataService.source)
     timeline_empty_loading: bool = False  # loading, with nothing to show yet
     events_truncated: bool = False  # more events in the range than the timeline keeps
 
@@ -75,7 +76,7 @@ class CameraStatus:
             return ""
         if not self.camera.has_archive_access:
             return "No archive access for this key: events only"
-        if self.timeline_source != "archive":
+        if self.timeline_source != LoadKind.ARCHIVE:
             return "Archive API unavailable: showing recordings"
         if self.events_truncated:
             return "Too many events to show them all here: zoom in"

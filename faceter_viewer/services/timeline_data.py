@@ -29,7 +29,7 @@ Signals (GUI thread):
                                       as they appear (codes stay valid for the service's life)
     loading_changed(bool)             a load is running / all done
     failed(str)                       a user message ("No archive access for this camera", ...)
-    source_changed(str)               "archive" | "recordings"
+    source_changed(LoadKind)          ARCHIVE | RECORDINGS (StrEnum: equal to "archive", "recordings")
 Each changes only when the data behind the wanted range changed (not on every request_range).
 """
 
@@ -61,6 +61,7 @@ from faceter_viewer.services.timeline_loaders import (
     ARCHIVE,
     EVENTS,
     RECORDINGS,
+    LoadKind,
     load_events,
     load_recordings,
     load_timeline,
@@ -85,7 +86,7 @@ class TimelineDataService(QObject):
     events_changed = Signal(object, object, list)
     loading_changed = Signal(bool)
     failed = Signal(str)
-    source_changed = Signal(str)
+    source_changed = Signal(object)  # LoadKind.ARCHIVE or LoadKind.RECORDINGS
 
     def __init__(
         self,
@@ -146,7 +147,7 @@ class TimelineDataService(QObject):
         return self._camera
 
     @property
-    def source(self) -> str:
+    def source(self) -> LoadKind:
         return self._source
 
     @property

@@ -4,6 +4,7 @@ live in core/timeline/chunks.py."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
 import numpy as np
@@ -15,7 +16,16 @@ from faceter_viewer.api.models import Event
 from faceter_viewer.core.timeline.chunks import Chunk, EventData, EventTypeTable
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
 
-ARCHIVE, RECORDINGS, EVENTS = "archive", "recordings", "events"  # sources and cache kinds
+
+class LoadKind(enum.StrEnum):
+    """What a timeline load asks for; ARCHIVE and RECORDINGS are also the intervals' source."""
+
+    ARCHIVE = "archive"  # the Archive API `timeline`
+    RECORDINGS = "recordings"  # GET /recordings, when the Archive API cannot answer
+    EVENTS = "events"
+
+
+ARCHIVE, RECORDINGS, EVENTS = LoadKind.ARCHIVE, LoadKind.RECORDINGS, LoadKind.EVENTS
 
 
 def load_timeline(archive: ArchiveClient, chunk: Chunk, since: float | None = None) -> ArchiveIntervals:

@@ -85,7 +85,12 @@ CONTRACTS = (LAYERS, PURE, DEMO_USES, DEMO_USED_BY)
             "faceter_viewer.services.tasks -> faceter_viewer.demo",
             {DEMO_USED_BY},
         ),
-        ("player/clock.py", "import faceter_viewer.services", "faceter_viewer.player.clock -> faceter_viewer.services", {LAYERS}),
+        (
+            "player/player_state.py",
+            "import faceter_viewer.services",
+            "faceter_viewer.player.player_state -> faceter_viewer.services",
+            {LAYERS},
+        ),
     ],
 )
 def test_one_wrong_import_breaks_its_contract(copy_of_the_package, module, added, reported, broken) -> None:
