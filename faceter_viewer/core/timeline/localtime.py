@@ -101,15 +101,16 @@ def format_duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s"
 
 
-_TYPED_FORMATS = (  # what "Jump to" accepts as typed, most specific first
+_TYPED_FORMATS = (  # what "Jump to" accepts as typed, most specific first; no date: that day
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
     "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
+    "%H:%M:%S",
+    "%H:%M",
 )
-_TYPED_TIMES = ("%H:%M:%S", "%H:%M")
 TYPED_TIME_HINT = "2026-04-10 03:12:07, 2026-04-10 03:12, 03:12:07 or 03:12"
 
 
@@ -125,12 +126,8 @@ def parse_typed_time(text: str, reference: float, tz: tzinfo | None = None) -> f
             wall = datetime.strptime(typed, layout)
         except ValueError:
             continue
+        if "%d" not in layout:  # a time alone
+            day = local_datetime(reference, tz)
+            wall = wall.replace(year=day.year, month=day.month, day=day.day)
         return wall_clock_to_epoch(wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, tz)
-    day = local_datetime(reference, tz)
-    for layout in _TYPED_TIMES:
-        try:
-            clock = datetime.strptime(typed, layout)
-        except ValueError:
-            continue
-        return wall_clock_to_epoch(day.year, day.month, day.day, clock.hour, clock.minute, clock.second, tz)
     raise ValueError(f"“{text.strip()}” is not a date and time; type e.g. {TYPED_TIME_HINT}")
