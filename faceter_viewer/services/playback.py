@@ -90,7 +90,8 @@ class PlaybackController(QObject):
             self.refused.emit(f"This key has no archive access for “{camera.title}”.")
             return
         if t > time.time():  # nothing is recorded there yet: no request, no "archive" mode
-            self.refused.emit(f"{datetime.fromtimestamp(t):%Y-%m-%d %H:%M:%S} is in the future: there is no archive there yet.")
+            when = datetime.fromtimestamp(t)
+            self.refused.emit(f"{when:%Y-%m-%d %H:%M:%S} is in the future: there is no archive there yet.")
             return
         self._serial += 1
         serial = self._serial

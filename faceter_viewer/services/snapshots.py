@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
@@ -25,7 +26,10 @@ def write_png(image: QImage, path: Path) -> Path:
     leaves a half-written one: the picture is written under a temporary name, then given its
     final name only if nobody has it (a hard link is an exclusive, atomic create)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{os.getpid()}.part")
+    # A temporary name of its own: two snapshots of one second are written at the same time.
+    handle, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    os.close(handle)
+    tmp = Path(name)
     if not image.save(str(tmp), "PNG"):
         tmp.unlink(missing_ok=True)
         raise OSError(f"cannot write {path}")

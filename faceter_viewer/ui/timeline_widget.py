@@ -218,7 +218,8 @@ class TimelineWidget(QWidget):
 
     def _user_moved_view(self) -> None:
         """The user panned: follow now while it is still in view, else leave the view where it is."""
-        self._follow_now = self._live and self._now is not None and 0 <= self._scale.to_x(self._now) <= self._scale.width
+        now_x = self._scale.to_x(self._now) if self._now is not None else math.nan
+        self._follow_now = self._live and 0 <= now_x <= self._scale.width
 
     def current_now(self) -> float:
         """The owner's "now" (set_now), or the machine's clock when none was given."""
