@@ -26,3 +26,13 @@ def safe_filename(title: str, when: datetime, suffix: str, extra: str = "") -> s
     stamp = when.strftime("%Y-%m-%d_%H-%M-%S")
     stem = f"{name[:MAX_STEM - len(stamp) - len(extra) - 2]}_{stamp}{extra}"
     return stem + (suffix if suffix.startswith(".") or not suffix else "." + suffix)
+
+
+def numbered_filename(name: str, n: int) -> str:
+    """The n-th choice of a name when the first is taken: `a.png`, `a (2).png`, `a (3).png`."""
+    if n <= 1:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem:
+        return f"{name} ({n})"
+    return f"{stem} ({n}).{suffix}"

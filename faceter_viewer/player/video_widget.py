@@ -1,5 +1,6 @@
 """A widget that paints a PlayerBackend's frames: aspect-fit with black bars, a buffering
-indicator, and a message overlay (the stream's error, with a Retry button).
+indicator, a message overlay (the stream's error, with a Retry button), and a loading state
+("Loading Kitchen…" over the previous picture, dimmed) until the next stream's first frame.
 
 It paints QImages with QPainter, so it works wherever Qt does: offscreen (tests), Xvfb,
 Wayland, inside a grid of tiles. It does no I/O and never calls libvlc; the owner connects
@@ -25,6 +26,7 @@ from faceter_viewer.player.backend import PlayerBackend, PlayerState
 
 SPINNER_INTERVAL_MS = 50
 _BUSY_STATES = (PlayerState.OPENING, PlayerState.BUFFERING)
+LOADING_DIM = QColor(0, 0, 0, 200)  # over the previous camera's picture: it is not this camera's
 
 
 def aspect_fit(image: QSize, area: QRect) -> QRect:
@@ -80,6 +82,7 @@ class VideoWidget(QWidget):
         self._painted_frames = 0
         self._first_frame_serial: int | None = None  # a stream's first frame, to announce
         self._buffering = False
+        self._loading_text: str | None = None
         self._buffering_percent: float | None = None
         self._spinner_angle = 0
         self._spinner = QTimer(self)
@@ -147,6 +150,21 @@ class VideoWidget(QWidget):
     def retry_button(self) -> QPushButton:
         return self._message.retry_button
 
+    def show_loading(self, text: str) -> None:
+        """Another stream is coming (a camera switch): dim what is shown, which belongs to the
+        previous one, and say `text` over it, until the new stream's first frame arrives (the
+        backend's first_frame_shown) or `hide_loading`."""
+        self._loading_text = text
+        self.update()
+
+    def hide_loading(self) -> None:
+        if self._loading_text is not None:
+            self._loading_text = None
+            self.update()
+
+    def loading_text(self) -> str | None:
+        return self._loading_text
+
     def set_buffering(self, buffering: bool, percent: float | None = None) -> None:
         self._buffering = buffering
         self._buffering_percent = percent if buffering else None
@@ -168,6 +186,7 @@ class VideoWidget(QWidget):
         # Emitted right after the frame_ready of a stream's first frame: the image just set.
         # (A frame of the previous stream may still be painted after open(): not this one.)
         self._first_frame_serial = self._image_serial
+        self.hide_loading()
         self.update()
 
     def _on_backend_state_changed(self, state: PlayerState) -> None:
@@ -181,6 +200,7 @@ class VideoWidget(QWidget):
             self.update()
 
     def _on_backend_error_occurred(self, message: str) -> None:
+        self.hide_loading()  # the message says what happened instead
         self.show_message(message, retry=True)
 
     def _on_spinner_timeout(self) -> None:
@@ -203,9 +223,22 @@ class VideoWidget(QWidget):
             if first is not None and self._painted_serial >= first:
                 self._first_frame_serial = None
                 self.first_frame_painted.emit()
+        if self._loading_text is not None:
+            self._paint_loading(painter, self._loading_text)
         if self._buffering:
             self._paint_spinner(painter)
         painter.end()
+
+    def _paint_loading(self, painter: QPainter, text: str) -> None:
+        painter.fillRect(self.rect(), LOADING_DIM)
+        painter.setPen(QColor(255, 255, 255, 230))
+        font = painter.font()
+        font.setPointSizeF(max(9.0, min(16.0, self.height() / 24)))
+        painter.setFont(font)
+        # Under the spinner, which sits in the middle.
+        side = max(24, min(64, min(self.width(), self.height()) // 6))
+        area = QRect(0, (self.height() + side) // 2 + 8, self.width(), max(20, self.height() // 6))
+        painter.drawText(area, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
 
     def _paint_spinner(self, painter: QPainter) -> None:
         side = max(24, min(64, min(self.width(), self.height()) // 6))

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("faceter_viewer.services.camera_view")
 
+OFFLINE_PLAY_SECONDS = 300.0  # Play on an offline camera: its last recording's last 5 minutes
+
 
 class Stream(enum.StrEnum):
     """The live stream protocol the user chose (the transport bar's combo shows these texts)."""
@@ -98,6 +100,10 @@ class CameraView(QObject):
     picture_note_changed = Signal(str)  # what to say over the picture ("" = nothing)
     offline_preview_loaded = Signal(QImage)  # the last preview of an offline camera
     snapshot_saved = Signal(str)  # path
+    # An offline camera: where its archive ends (once per camera, when the intervals first show
+    # it), and whether Play has anything to play (its archive, as it has no live stream).
+    archive_end_found = Signal(float)
+    playable_changed = Signal(bool)
 
     def __init__(
         self,
@@ -133,6 +139,9 @@ class CameraView(QObject):
         self.timeline_data.intervals_changed.connect(self._on_timeline_data_intervals_changed)
         self.timeline_data.events_changed.connect(lambda *_: self._update_status())
         self._intervals_shown = False
+        self._last_recording: tuple[float, float] | None = None  # the latest seen, this camera
+        self._archive_end_announced = False
+        self._playable = True
         backend.error_occurred.connect(self._on_backend_error_occurred)
         backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
 
@@ -160,10 +169,12 @@ class CameraView(QObject):
             self._update_status(always=True)
             return
         self.playback.set_camera(camera)
+        self._last_recording, self._archive_end_announced = None, False
         self.thumbnails.cancel()
         self.timeline_data.set_camera(camera)  # events show even without archive access
         self.camera_changed.emit(camera)
         self._update_status()
+        self._update_playable()
         self.go_live()
 
     def set_stream(self, stream: Stream | str) -> None:
@@ -200,6 +211,33 @@ class CameraView(QObject):
             return
         self.picture_note_changed.emit("")
         self.playback.play_archive(t)
+
+    @property
+    def playable(self) -> bool:
+        """Play has something to play: the live stream, or an offline camera's known archive."""
+        return self._playable
+
+    def offline_view_time(self) -> float | None:
+        """Where an offline camera's timeline opens: where it went offline (its archive ends
+        about there); None for an online camera or when that is unknown."""
+        camera = self.camera
+        if camera is None or camera.is_online or camera.last_online_date is None:
+            return None
+        return camera.last_online_date.timestamp()
+
+    def play_offline_archive(self, at: float | None = None) -> bool:
+        """Play for an offline camera (it has no live stream): its archive from `at` (the
+        cursor), else the last minutes of its last known recording. False: nothing to play."""
+        last = self._last_recording
+        if at is not None and last is not None and at >= last[1] - 1.0:
+            at = None  # the cursor where the last playback ran out: play those minutes again
+        if at is None:
+            if self._last_recording is None:
+                return False
+            start, end = self._last_recording
+            at = max(start, end - OFFLINE_PLAY_SECONDS)
+        self.play_archive(at)
+        return True
 
     def retry(self) -> None:
         at = self.playback.current_time()
@@ -328,9 +366,25 @@ class CameraView(QObject):
         self.messages.info(f"Snapshot saved: {path}")
         self.snapshot_saved.emit(str(path))
 
-    def _on_timeline_data_intervals_changed(self, starts, _ends) -> None:
+    def _on_timeline_data_intervals_changed(self, starts, ends) -> None:
         self._intervals_shown = len(starts) > 0
+        if len(ends) and (self._last_recording is None or ends[-1] > self._last_recording[1]):
+            self._last_recording = (float(starts[-1]), float(ends[-1]))
+            self._update_playable()
+            camera = self.camera
+            if camera is not None and not camera.is_online and not self._archive_end_announced:
+                self._archive_end_announced = True
+                self.archive_end_found.emit(self._last_recording[1])
         self._update_status()
+
+    def _update_playable(self) -> None:
+        camera = self.camera
+        playable = camera is not None and (
+            camera.is_online or (camera.has_archive_access and self._last_recording is not None)
+        )
+        if playable != self._playable:
+            self._playable = playable
+            self.playable_changed.emit(playable)
 
     def _update_status(self, *, always: bool = False) -> None:
         data = self.timeline_data

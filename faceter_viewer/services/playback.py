@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
+from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -87,6 +88,10 @@ class PlaybackController(QObject):
             return
         if not camera.has_archive_access:  # the one archive-access check (views only show it)
             self.refused.emit(f"This key has no archive access for “{camera.title}”.")
+            return
+        if t > time.time():  # nothing is recorded there yet: no request, no "archive" mode
+            when = datetime.fromtimestamp(t)
+            self.refused.emit(f"{when:%Y-%m-%d %H:%M:%S} is in the future: there is no archive there yet.")
             return
         self._serial += 1
         serial = self._serial

@@ -21,7 +21,7 @@ from faceter_viewer.player.backend import PlayerState
 from faceter_viewer.player.video_widget import VideoWidget
 from faceter_viewer.services.camera_view import CameraStatus, CameraView
 from faceter_viewer.services.playback import Mode
-from faceter_viewer.ui.actions import ActionSet
+from faceter_viewer.ui.actions import ActionSet, tooltip
 from faceter_viewer.ui.thumbnail_popup import ThumbnailPopup
 from faceter_viewer.ui.timeline_widget import TimelineWidget
 from faceter_viewer.ui.transport_bar import TransportBar
@@ -101,6 +101,8 @@ class PlayerPanel(QWidget):
         view.status_changed.connect(self._on_view_status_changed)
         view.picture_note_changed.connect(self._on_view_picture_note_changed)
         view.offline_preview_loaded.connect(self.video.set_frame)
+        view.archive_end_found.connect(self._on_view_archive_end_found)
+        view.playable_changed.connect(self._on_view_playable_changed)
         view.thumbnails.thumbnail_ready.connect(self._on_thumbnail_ready)
         view.thumbnails.thumbnail_missing.connect(self._on_thumbnail_missing)
         view.thumbnails.thumbnail_failed.connect(self._on_thumbnail_failed)
@@ -144,6 +146,10 @@ class PlayerPanel(QWidget):
             self.backend.pause()
         elif state == PlayerState.PAUSED:
             self.backend.play()
+        elif self.camera is not None and not self.camera.is_online and self.view.playback.mode is not Mode.ARCHIVE:
+            # No live stream to go back to: Play plays the archive (at the cursor, else the
+            # last recording's last minutes), or nothing when none is known.
+            self.view.play_offline_archive(self.timeline.cursor_time())
         else:
             self.view.retry()
 
@@ -152,12 +158,31 @@ class PlayerPanel(QWidget):
 
     def _on_view_camera_changed(self, camera: Camera) -> None:
         self.title_label.setText(camera.title)
+        # The previous camera's last frame is not this camera's: dimmed, under what is coming,
+        # until the new stream's first frame (or the offline note, or an error) replaces it.
+        self.video.show_loading(f"Loading {camera.title}…")
         self.thumbnail_popup.hide()
         self.timeline.set_intervals([], [])
         self.timeline.set_events([], [], [])
         self.timeline.set_cursor(None)
         self.transport.reset_rate()
+        self.timeline.set_live(camera.is_online)  # a camera opens live: its timeline shows now
+        offline_at = self.view.offline_view_time()
+        if offline_at is not None:  # an offline camera opens where its archive ends
+            self._centre_timeline_on(offline_at)
         self.view.timeline_data.request_range(*self.timeline.visible_range())
+
+    def _centre_timeline_on(self, t: float) -> None:
+        half = self.timeline.scale.span / 2
+        self.timeline.set_visible_range(t - half, t + half)
+
+    def _on_view_archive_end_found(self, end: float) -> None:
+        if self.view.playback.mode is not Mode.ARCHIVE:  # not while its archive plays
+            self._centre_timeline_on(end)
+
+    def _on_view_playable_changed(self, playable: bool) -> None:
+        self.transport.play_button.setEnabled(playable)
+        self.transport.play_button.setToolTip(tooltip("play_pause") if playable else "Nothing recorded to play here")
 
     def _on_view_status_changed(self, status: CameraStatus) -> None:
         badges = status.badges
@@ -168,6 +193,7 @@ class PlayerPanel(QWidget):
 
     def _on_view_picture_note_changed(self, text: str) -> None:
         if text:
+            self.video.hide_loading()  # the note says what is there instead
             self.video.clear()
             self.video.show_message(text)
         else:

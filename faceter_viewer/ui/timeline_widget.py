@@ -8,6 +8,10 @@ Painting has two layers. The static one (archive, events, ticks, labels) is rebu
 data, the scale or the size changes (`timeline_painter.render_static`, numpy, no per-item loops);
 cursor, hover, selection, "now" and the legend are drawn over it on every paint, so a playing
 cursor or a moving mouse costs one image blit and a few lines.
+
+In live view (`set_live`) the view follows now: it slides when now nears the right edge, a zoom
+keeps now's place and a resize keeps now's distance from the right edge, until the user pans now
+out of view (panning it back in resumes following).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from faceter_viewer.core.timeline.scale import TimeScale
 from faceter_viewer.core.timeline.selection import Handle, Selection, SelectionState, hit_test
 from faceter_viewer.core.timeline.thumbnail_grid import ThumbnailGrid, grid_for_scale
 from faceter_viewer.services.camera_view import CameraStatus, CameraView
+from faceter_viewer.services.playback import Mode
 from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.timeline_overlay import OverlayState, legend_chip_rect, paint_overlay
 from faceter_viewer.ui.timeline_painter import EventPalette, LabelCache, StaticLayer, TimelineLayout, render_static
@@ -39,6 +44,8 @@ ARROW_STEP = 0.1  # of the visible span
 CURSOR_GRAB_PX = 6.0
 RANGE_SIGNAL_MS = 30  # visible_range_changed at most this often while zooming/panning
 FOCUS_FRAME_PX = 2
+NOW_PLACE = 0.9  # where a sliding live view puts now (of the width, from the left)
+NOW_EDGE = 0.98  # the live view slides when now passes this far to the right
 NOTE_COLOR = QColor("#8a8f98")
 
 
@@ -90,6 +97,8 @@ class TimelineWidget(QWidget):
         self._selection = SelectionState()
         self._cursor: float | None = None
         self._follow_cursor = True
+        self._live = False
+        self._follow_now = False  # live, and now is in view: the view keeps it there
         self._hover: tuple[float, float] | None = None  # x, y
         self._legend_visible = False
         self._note = ""
@@ -139,6 +148,8 @@ class TimelineWidget(QWidget):
         self.visible_range_changed.connect(data.request_range)
         view.status_changed.connect(self._on_view_status_changed)
         view.playback.archive_started.connect(self.set_cursor)  # at once, past a skipped gap
+        view.playback.mode_changed.connect(lambda mode: self.set_live(mode is Mode.LIVE))
+        self.set_live(view.playback.mode is Mode.LIVE)
 
     def _on_view_status_changed(self, status: CameraStatus) -> None:
         self.set_note(status.timeline_note)
@@ -178,11 +189,45 @@ class TimelineWidget(QWidget):
         return self._cursor
 
     def set_now(self, t: float | None) -> None:
+        """The clock (the owner calls this ~30 times a second): the now line, the latest time a
+        selection edge may take, and, in live view, what the view keeps in sight."""
         self._now = None if t is None or math.isnan(t) else float(t)
+        self._selection.latest = self._now
+        if self._follow_now and self._drag is None:
+            self._keep_now_in_view()
         self.update()
+
+    def set_live(self, live: bool) -> None:
+        """Live view: the view follows now (and comes back to it) until the user pans away."""
+        self._live = live
+        self._follow_now = live
+        if live:
+            self._keep_now_in_view()
+
+    def follows_now(self) -> bool:
+        return self._follow_now
+
+    def _keep_now_in_view(self) -> None:
+        """Slide the view so now sits at NOW_PLACE, when now left the view or nears its right edge."""
+        if self._now is None:
+            return
+        x = self._scale.to_x(self._now)
+        if 0 <= x <= self._scale.width * NOW_EDGE:
+            return
+        self._set_scale(self._scale.pan_seconds(self._now - self._scale.to_time(self._scale.width * NOW_PLACE)))
+
+    def _user_moved_view(self) -> None:
+        """The user panned: follow now while it is still in view, else leave the view where it is."""
+        now_x = self._scale.to_x(self._now) if self._now is not None else math.nan
+        self._follow_now = self._live and 0 <= now_x <= self._scale.width
+
+    def current_now(self) -> float:
+        """The owner's "now" (set_now), or the machine's clock when none was given."""
+        return self._now if self._now is not None else time.time()
 
     def set_visible_range(self, start: float, end: float) -> None:
         self._set_scale(self._scale.with_range(start, end))
+        self._user_moved_view()
 
     def visible_range(self) -> tuple[float, float]:
         return self._scale.start, self._scale.end
@@ -239,10 +284,14 @@ class TimelineWidget(QWidget):
     # --- view changes ------------------------------------------------------------------------
 
     def zoom_at(self, x: float, factor: float) -> None:
+        """Zoom keeping the time under x in place; in a live view that follows now, now's place."""
+        if self._follow_now and self._now is not None and self._scale.contains(self._now):
+            x = self._scale.to_x(self._now)
         self._set_scale(self._scale.zoom_at(x, factor))
 
     def pan_pixels(self, dx: float) -> None:
         self._set_scale(self._scale.pan_pixels(dx))
+        self._user_moved_view()
 
     def jump_to(self, t: float) -> None:
         """Centre the view on t and say so (`jump_requested`): the player seeks there."""
@@ -253,8 +302,9 @@ class TimelineWidget(QWidget):
         """"Jump to date and time" (Ctrl+G, window-wide: ui/actions.py); accepting it jumps."""
         from faceter_viewer.ui.jump_dialog import JumpDialog
 
-        initial = self._cursor if self._cursor is not None else self._scale.center
-        dialog = JumpDialog(initial, tz=self._tz, now=self._now, parent=self)
+        # The playhead (the cursor while the archive plays), else now: never a time in the
+        # future, which the dialog refuses.
+        dialog = JumpDialog(self.playhead(), tz=self._tz, now=self.current_now(), parent=self)
         dialog.time_chosen.connect(self.jump_to)
         dialog.finished.connect(dialog.deleteLater)
         self._jump_dialog = dialog
@@ -364,12 +414,21 @@ class TimelineWidget(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         width = max(1, event.size().width())
+        old = self._scale
         if self._painted_once:
             # The user widened the window: show more time at the same zoom.
-            self._set_scale(self._scale.with_width(width))
+            scale = old.with_width(width)
+            if self._follow_now and self._now is not None and old.contains(self._now):
+                # Live: now keeps its distance from the right edge; the new room shows the past.
+                from_right = old.width - old.to_x(self._now)
+                x = width - from_right if from_right < width else width * NOW_PLACE
+                scale = scale.pan_seconds(self._now - scale.to_time(x))
+            self._set_scale(scale)
         else:
             # The first layout: keep the range the owner asked for, spread over the real width.
-            self._set_scale(replace(self._scale, width=width))
+            self._set_scale(replace(old, width=width))
+        if self._follow_now:
+            self._keep_now_in_view()
         self._invalidate()
 
     # --- mouse -------------------------------------------------------------------------------
@@ -415,6 +474,7 @@ class TimelineWidget(QWidget):
         self._drag_moved = self._drag_moved or x != self._press_x
         if drag is Drag.PAN:
             self._set_scale(self._press_scale.pan_pixels(self._press_x - x))
+            self._user_moved_view()
         elif drag is Drag.SCRUB:
             self._cursor = t
             self.scrub_moved.emit(t)
@@ -465,15 +525,18 @@ class TimelineWidget(QWidget):
             return self._scale.to_x(self._cursor)
         return self._scale.width / 2
 
-    def _key_time(self) -> float:
-        return self._cursor if self._cursor is not None else self._scale.center
+    def playhead(self) -> float:
+        """Where `[`, `]` and Ctrl+G act: the cursor while the archive plays, else now; never
+        past now."""
+        now = self.current_now()
+        return min(self._cursor, now) if self._cursor is not None else now
 
     def _pan_spans(self, spans: float) -> None:
         self.pan_pixels(self._scale.width * spans)
 
     def _mark(self, mark) -> None:
-        """[ or ]: a selection edge at the cursor (the view's middle without one)."""
-        mark(self._key_time())
+        """[ or ]: a selection edge at the playhead (the view's middle is not what plays)."""
+        mark(self.playhead())
         if self._selection.selection is not None:
             self._emit_selection()
         self.update()

@@ -1,7 +1,8 @@
 """Range selection on the timeline (for exports): the range, its editing handles, and `[` / `]`.
 
 `Selection` is an immutable normalised range. `SelectionState` adds what the keyboard needs: `[`
-or `]` on its own marks one edge (shown as a single line) until the other one completes it.
+or `]` on its own marks one edge (shown as a single line) until the other one completes it; and
+`latest` ("now": nothing is recorded later), past which no edge goes.
 """
 
 from __future__ import annotations
@@ -99,11 +100,21 @@ class SelectionState:
     def __init__(self, *, min_length: float = MIN_SELECTION) -> None:
         self.min_length = min_length
         self.bounds: tuple[float, float] | None = None
+        self.latest: float | None = None  # now: no edge is set past it
         self.selection: Selection | None = None
         self.pending: tuple[Handle, float] | None = None
 
+    def _limits(self) -> tuple[float, float] | None:
+        if self.latest is None:
+            return self.bounds
+        lo, hi = self.bounds if self.bounds is not None else (-math.inf, math.inf)
+        return lo, min(hi, self.latest)
+
     def _make(self, a: float, b: float, keep: float | None = None) -> Selection:
-        return make_selection(a, b, min_length=self.min_length, bounds=self.bounds, keep=keep)
+        return make_selection(a, b, min_length=self.min_length, bounds=self._limits(), keep=keep)
+
+    def _clamp(self, t: float) -> float:
+        return t if self.latest is None else min(t, self.latest)
 
     def set(self, a: float, b: float, *, keep: float | None = None) -> Selection:
         """Select [a, b]; `keep` names the edge that stays put if the range must grow (the
@@ -116,11 +127,13 @@ class SelectionState:
 
     def move_edge(self, handle: Handle, t: float) -> Selection:
         assert self.selection is not None
-        self.selection = self.selection.with_edge(handle, t, min_length=self.min_length, bounds=self.bounds)
+        self.selection = self.selection.with_edge(handle, t, min_length=self.min_length, bounds=self._limits())
         return self.selection
 
     def mark_start(self, t: float) -> Selection | None:
-        """`[`: the selection starts at t. Completes a selection when an end lies after t."""
+        """`[`: the selection starts at t (at most `latest`). Completes a selection when an end
+        lies after t."""
+        t = self._clamp(t)
         end = self._known_edge(Handle.END)
         if end is not None and end > t:
             self.selection, self.pending = self._make(t, end, keep=end), None
@@ -129,7 +142,9 @@ class SelectionState:
         return self.selection
 
     def mark_end(self, t: float) -> Selection | None:
-        """`]`: the selection ends at t. Completes a selection when a start lies before t."""
+        """`]`: the selection ends at t (at most `latest`). Completes a selection when a start
+        lies before t."""
+        t = self._clamp(t)
         start = self._known_edge(Handle.START)
         if start is not None and start < t:
             self.selection, self.pending = self._make(start, t, keep=start), None

@@ -146,3 +146,34 @@ def test_switching_backends_disconnects_the_old_one(
     other.frame_ready.emit(solid(64, 36))
     widget.repaint()
     assert widget.painted_frames == 1
+
+
+def test_loading_dims_the_previous_picture_until_the_new_streams_first_frame(
+    qtbot: QtBot, backend: SignalOnlyBackend, widget: VideoWidget
+) -> None:
+    backend.frame_ready.emit(solid(640, 360, 0x2080F0))  # the previous camera's last frame
+    qtbot.waitUntil(lambda: widget.painted_frames == 1)
+    widget.show_loading("Loading Kitchen…")
+    backend.go(PlayerState.OPENING)
+    dimmed = widget.grab().toImage()
+    picture = QColor(dimmed.pixel(60, 120))  # inside the picture, away from spinner and text
+    assert picture.lightness() < QColor(0x2080F0).lightness() / 3
+    text_rows = dimmed.copy(0, 240, 400, 60)
+    pixels = [text_rows.pixel(x, y) for x in range(text_rows.width()) for y in range(text_rows.height())]
+    bright = sum(1 for pixel in pixels if QColor(pixel).lightness() > 180)
+    assert bright > 20, "the loading text is painted"
+    assert widget.loading_text() == "Loading Kitchen…"
+    backend.frame_ready.emit(solid(640, 360, 0x2080F0))  # a late frame of the old stream: still dim
+    widget.repaint()
+    assert QColor(widget.grab().toImage().pixel(60, 120)).lightness() < QColor(0x2080F0).lightness() / 3
+    backend.frame_ready.emit(solid(640, 360, 0x30C040))  # the new camera's first frame
+    backend.first_frame_shown.emit(0.3)
+    backend.go(PlayerState.PLAYING)
+    assert widget.loading_text() is None
+    assert QColor(widget.grab().toImage().pixel(60, 120)).rgb() & 0xFFFFFF == 0x30C040
+
+
+def test_an_error_replaces_the_loading_state(backend: SignalOnlyBackend, widget: VideoWidget) -> None:
+    widget.show_loading("Loading Kitchen…")
+    backend.error_occurred.emit("The video stream could not be played.")
+    assert widget.loading_text() is None and widget.message_text() == "The video stream could not be played."

@@ -287,3 +287,15 @@ def test_the_token_is_renewed_before_it_expires(qtbot, make_demo_service, runner
         assert int(query(second.url)["exp"]) > int(query(first.url)["exp"])
         assert resumed.args[0] >= t + 1.0
         controller.stop()
+
+
+def test_a_future_moment_is_refused_without_a_request(qtbot, controller, backend, demo_client, demo_service):
+    controller.set_camera(archive_camera(demo_client, demo_service))
+    controller.play_live("http://127.0.0.1:9/live.m3u8")
+    asked = len(demo_service.state.requests)
+    controller.play_archive(time.time() + 420)
+    assert controller.mode is Mode.LIVE  # not "ARCHIVE" over live video
+    assert [kind for kind, *_ in controller.events] == ["refused"] and "in the future" in controller.events[0][1]
+    qtbot.wait(200)
+    assert len(demo_service.state.requests) == asked  # no timeline or playlist request
+    assert [c[0] for c in backend.calls] == ["open"]

@@ -463,3 +463,115 @@ def test_jump_dialog_takes_a_typed_time_and_refuses_what_is_not_one(qtbot):
     with qtbot.assertNotEmitted(dialog.time_chosen):
         QTest.keyClick(dialog.typed, Qt.Key.Key_Return)  # refused in place: the dialog stays
     assert dialog.isVisible()
+
+
+# --- honest controls: the playhead, never the future, now in sight while live ---------------------
+
+
+def test_ctrl_g_proposes_now_while_live_and_refuses_a_future_time(qtbot, timeline):
+    timeline.set_visible_range(NOW - 600, NOW + 400)  # the view's middle lies in the future
+    timeline.open_jump_dialog()
+    dialog = timeline._jump_dialog
+    assert dialog.selected_time() == NOW  # no cursor (live): now, not the view's middle
+    dialog.typed.selectAll()
+    future = local_text(NOW + 420)  # 7 minutes ahead
+    QTest.keyClicks(dialog.typed, future)
+    assert not dialog.ok_button.isEnabled() and "in the future" in dialog.problem.text()
+    with qtbot.assertNotEmitted(timeline.jump_requested):
+        QTest.keyClick(dialog.typed, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    # The calendar field is refused the same way; the Now button is fine.
+    dialog.set_selected_time(NOW + 3600)
+    assert not dialog.ok_button.isEnabled() and "in the future" in dialog.problem.text()
+    dialog.now_button.click()
+    assert dialog.ok_button.isEnabled() and dialog.problem.isHidden()
+    with qtbot.waitSignal(timeline.jump_requested) as blocker:
+        dialog.accept()
+    assert blocker.args == [NOW]
+
+
+def test_ctrl_g_proposes_the_cursor_while_the_archive_plays(qtbot, timeline):
+    timeline.set_cursor(T0 + 123)
+    timeline.open_jump_dialog()
+    assert timeline._jump_dialog.selected_time() == T0 + 123
+    timeline._jump_dialog.reject()
+
+
+def local_text(t: float) -> str:
+    from faceter_viewer.core.timeline.localtime import local_datetime
+
+    return local_datetime(t, BERLIN).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_brackets_mark_at_the_playhead_not_the_view_centre_and_never_past_now(timeline):
+    changes = record(timeline.selection_changed)
+    timeline.set_visible_range(NOW - 700, NOW + 300)  # centre: NOW - 200
+    timeline.set_cursor(NOW - 500)  # the archive plays there
+    QTest.keyClick(timeline, Qt.Key.Key_BracketLeft)
+    timeline.set_cursor(None)  # live: the playhead is now
+    QTest.keyClick(timeline, Qt.Key.Key_BracketRight)
+    assert changes == [pytest.approx((NOW - 500, NOW))]
+    # A cursor that ran past now (a clock a little behind) still marks now at the latest.
+    timeline.clear_selection()
+    timeline.set_cursor(NOW - 100)
+    QTest.keyClick(timeline, Qt.Key.Key_BracketLeft)
+    timeline.set_cursor(NOW + 60)
+    QTest.keyClick(timeline, Qt.Key.Key_BracketRight)
+    assert changes[-1] == pytest.approx((NOW - 100, NOW))
+
+
+def test_a_selection_dragged_past_now_stops_at_now(timeline):
+    timeline.set_visible_range(NOW - 800, NOW + 200)
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, QPoint(500, Y))
+    QTest.mouseMove(timeline, QPoint(950, Y))
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, QPoint(950, Y))
+    assert timeline.selection().start == pytest.approx(NOW - 300)
+    assert timeline.selection().end == pytest.approx(NOW)
+
+
+def now_x(timeline) -> float:
+    return timeline.scale.to_x(timeline.current_now())
+
+
+def test_live_view_keeps_now_in_sight_after_a_resize_and_a_zoom(qtbot, timeline):
+    timeline.set_visible_range(NOW - 900, NOW + 100)  # now at x = 900 of 1000
+    timeline.set_live(True)
+    assert timeline.follows_now() and now_x(timeline) == pytest.approx(900)
+    timeline.resize(400, 104)  # narrower: without following, now would be 500 px off the right
+    qtbot.waitUntil(lambda: timeline.scale.width == 400)
+    assert now_x(timeline) == pytest.approx(300)  # the same 100 px from the right edge
+    timeline.resize(WIDTH, 104)
+    qtbot.waitUntil(lambda: timeline.scale.width == WIDTH)
+    assert now_x(timeline) == pytest.approx(900)
+    wheel(timeline, 100, notches=-3)  # zoom out far from now: now keeps its place
+    assert timeline.scale.span > 1000 and now_x(timeline) == pytest.approx(900)
+    QTest.keyClick(timeline, Qt.Key.Key_Plus)
+    assert now_x(timeline) == pytest.approx(900)
+    # Now moves on: the view slides with it, step by step, keeping it in sight.
+    span = timeline.scale.span
+    for step in range(1, 40):
+        timeline.set_now(NOW + step * span * 0.01)
+        assert 0 <= now_x(timeline) <= WIDTH
+    assert timeline.scale.span == pytest.approx(span)
+
+
+def test_a_live_view_panned_away_stays_until_panned_back(timeline):
+    timeline.set_visible_range(NOW - 900, NOW + 100)
+    timeline.set_live(True)
+    QTest.keyClick(timeline, Qt.Key.Key_Left)  # a small pan keeps now in view
+    assert timeline.follows_now()
+    for _ in range(3):
+        timeline.pan_pixels(-WIDTH)  # far into the past: the user looks at something
+    assert not timeline.follows_now()
+    before = timeline.visible_range()
+    timeline.set_now(NOW + 3600)
+    assert timeline.visible_range() == before  # not dragged back to now
+    timeline.set_live(True)  # going live again (L) brings now back
+    assert 0 <= now_x(timeline) <= WIDTH and timeline.follows_now()
+
+
+def test_the_archive_view_does_not_follow_now(timeline):
+    timeline.set_live(False)
+    before = timeline.visible_range()
+    timeline.set_now(NOW + 7200)
+    assert timeline.visible_range() == before

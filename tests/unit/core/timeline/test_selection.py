@@ -92,3 +92,14 @@ def test_state_applies_bounds_and_moves_edges():
     assert state.set(T0 - 10, T0 + 150) == Selection(T0, T0 + 100)
     assert state.move_edge(Handle.START, T0 + 30) == Selection(T0 + 30, T0 + 100)
     assert state.set(T0 + 50, T0 + 50.2, keep=T0 + 50) == Selection(T0 + 50, T0 + 51)
+
+
+def test_no_edge_goes_past_latest():
+    state = SelectionState()
+    state.latest = 1000.0
+    state.mark_start(900.0)
+    assert state.mark_end(1060.0) == Selection(900.0, 1000.0)  # `]` past now marks now
+    state.clear()
+    state.mark_end(1200.0)
+    assert state.pending == (Handle.END, 1000.0)
+    assert state.set(950.0, 1300.0) == Selection(950.0, 1000.0)  # a drag past now stops there
