@@ -220,7 +220,7 @@ def _resigned(url: str, camera: Camera) -> str:
     parsed = httpx.URL(url)
     kept = [(k, v) for k, v in parsed.params.multi_items() if k not in ("signature", "exp")]
     params = kept + rules.archive_auth_params(token.signature, token.exp)
-    return str(parsed.copy_with(params=httpx.QueryParams(params)))
+    return str(parsed.copy_with(params=httpx.QueryParams(tuple(params))))
 
 
 def _seconds(value: datetime | float) -> float:
