@@ -23,6 +23,12 @@ _TIMELINE = TypeAdapter(list[TimelineInterval])
 
 T = TypeVar("T")
 
+SIGNATURE_MARGIN_SECONDS = 3.0
+"""§18's 60-s floor is for URLs handed to someone who uses them later; a signature for a request
+sent NOW only has to outlive that request: it is renewed when less than max(3 s, 20 % of the
+token's lifetime) remains (a 401 on a retry still refreshes once). With a 30-s token the 60-s
+floor made every call a refresh."""
+
 
 class ArchiveClient:
     """Signed Archive API calls for one camera. The token is refreshed (through `refresh_camera`,
@@ -40,6 +46,7 @@ class ArchiveClient:
         self._refresh_camera = refresh_camera
         self._clock = clock
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()  # one refresh at a time: concurrent 401s share it
         self._camera = camera
         self._received_at = clock()
         self._check_access(camera)
@@ -75,6 +82,26 @@ class ArchiveClient:
             return self.refresh()
         return camera
 
+    def _camera_for_request(self) -> Camera:
+        """The camera whose token signs a request sent now (see SIGNATURE_MARGIN_SECONDS)."""
+        with self._lock:
+            camera, received_at = self._camera, self._received_at
+        token = camera.archive_api_token
+        assert token is not None
+        lifetime = max(0.0, token.exp - received_at)
+        if token.exp - self._clock() < max(SIGNATURE_MARGIN_SECONDS, 0.2 * lifetime):
+            return self._refresh_replacing(camera)
+        return camera
+
+    def _refresh_replacing(self, stale: Camera) -> Camera:
+        """Refresh, unless another thread already replaced `stale` while this one waited."""
+        with self._refresh_lock:
+            with self._lock:
+                current = self._camera
+            if current is not stale:
+                return current
+            return self.refresh()
+
     @staticmethod
     def _check_access(camera: Camera) -> None:
         if not camera.is_archive_granted:
@@ -97,6 +124,12 @@ class ArchiveClient:
         url = httpx.URL(rules.archive_method_url(camera.archive_api_url, camera.id, method))
         return str(url.copy_merge_params(tuple(params + rules.archive_auth_params(token.signature, token.exp))))
 
+    def unsigned_method_url(self, method: str) -> str:
+        """A method's URL without a signature: the base a playlist's relative URIs resolve on."""
+        camera = self._camera
+        assert camera.archive_api_url
+        return rules.archive_method_url(camera.archive_api_url, camera.id, method)
+
     def playlist_url(self, start: datetime | float, duration: float, *, discontinuity: bool = False) -> str:
         """The signed `index.m3u8` URL for the player."""
         return self.method_url("index.m3u8", self._range(start, duration, discontinuity))
@@ -105,12 +138,34 @@ class ArchiveClient:
 
     def _get(self, method: str, params: list[tuple[str, str]]) -> httpx.Response:
         """GET a method; on 401/403 refresh the token once and try again (§18)."""
+        camera = self._camera_for_request()
         try:
-            return self._http.send("GET", self.method_url(method, params))
+            return self._http.send("GET", self._signed_url(camera, method, params))
         except (errors.AuthenticationError, errors.PermissionDeniedError):
             log.debug("archive %s refused; refreshing the token once", method)
-            camera = self.refresh()
+            camera = self._refresh_replacing(camera)
             return self._http.send("GET", self._signed_url(camera, method, params))
+
+    def get_signed(self, url: str) -> httpx.Response:
+        """GET an Archive API resource named by a playlist (a segment) with the CURRENT token:
+        whatever signature the URL carried is replaced, so a URL read from a playlist long ago
+        still works (§17, §18). Refreshed only when the token would not outlive this request,
+        and once after a 401/403. A URL on another origin than the Archive API keeps its own
+        signature (it is not ours to sign) and is sent as it is."""
+        camera = self._archive_camera_or_none(url)
+        if camera is None:
+            return self._http.send("GET", url)
+        try:
+            return self._http.send("GET", _resigned(url, camera))
+        except (errors.AuthenticationError, errors.PermissionDeniedError):
+            log.debug("archive resource refused; refreshing the token once")
+            camera = self._refresh_replacing(camera)
+            return self._http.send("GET", _resigned(url, camera))
+
+    def _archive_camera_or_none(self, url: str) -> Camera | None:
+        if not rules.same_origin(url, self._camera.archive_api_url or ""):
+            return None
+        return self._camera_for_request()
 
     def timeline(self, start: datetime | float, end: datetime | float) -> list[TimelineInterval]:
         """Intervals where archive exists in [start, end)."""
@@ -156,6 +211,16 @@ class ArchiveClient:
             raise errors.InvalidResponseError(
                 f"Archive API {what}: unexpected answer", status=response.status_code
             ) from None
+
+
+def _resigned(url: str, camera: Camera) -> str:
+    """`url` with its `signature`/`exp` replaced by the camera's current token (§15)."""
+    token = camera.archive_api_token
+    assert token is not None
+    parsed = httpx.URL(url)
+    kept = [(k, v) for k, v in parsed.params.multi_items() if k not in ("signature", "exp")]
+    params = kept + rules.archive_auth_params(token.signature, token.exp)
+    return str(parsed.copy_with(params=httpx.QueryParams(tuple(params))))
 
 
 def _seconds(value: datetime | float) -> float:

@@ -1,11 +1,14 @@
 """What one player plays for one camera: live, or the archive from a moment (api-rules §17, §18, §20).
 
-The controller plans the archive window (core/archive_window.py), fetches its playlist on a worker
-(to read the first frame's time and to tell "no archive there" from a failure), and opens the
-signed `index.m3u8` at the right offset. At a recording's end it moves to the next one and says
-it skipped a gap; when the archive token is about to expire, or a segment was refused, it
-refreshes the token and resumes at the same moment (§18). One controller drives one backend, so
-a grid of tiles is a list of controllers.
+The controller plans the archive window (core/archive_window.py) and, on a worker, has the
+session's loopback proxy (services/archive_proxy.py) fetch its playlist (to read the first
+frame's time and to tell "no archive there" from a failure); the player opens the proxy's URL at
+the right offset. The proxy fetches every segment with the retry policy and the CURRENT archive
+token, so a token that runs out mid-playback costs no re-open (§18). A segment that cannot be
+fetched after the retries stops the picture at the frame before it: the controller says which
+span could not be loaded and offers Retry; it never jumps past it. At a recording's end it moves
+to the next one and says it skipped a gap. One controller drives one backend, so a grid of
+tiles is a list of controllers.
 """
 
 from __future__ import annotations
@@ -15,19 +18,21 @@ import logging
 import time
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from faceter_viewer.api import errors
 from faceter_viewer.api.models import Camera
 from faceter_viewer.core.archive_window import MAX_WINDOW_SECONDS, PlaylistWindow, plan_window
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
 from faceter_viewer.player.backend import PlayerBackend, PlayerState
+from faceter_viewer.services.archive_proxy import ArchiveProxy, ArchiveStream
+from faceter_viewer.services.messages import MessageLevel
 from faceter_viewer.services.session import Session
 
 log = logging.getLogger("faceter_viewer.services.playback")
 
 RESUME_LIMIT = 3  # resumes without a frame in between before giving up
-TOKEN_MARGIN_SECONDS = 8.0  # re-open this long before the archive token expires
+END_TOLERANCE_SECONDS = 2.5  # a picture this close to the window's end reached it
 
 
 class Mode(enum.Enum):
@@ -43,6 +48,8 @@ class PlaybackController(QObject):
     no_archive = Signal(float)  # nothing to play from that moment on
     failed = Signal(str)  # a message for the user
     refused = Signal(str)  # a message for the user about what no retry can change (no grant)
+    span_unavailable = Signal(float, float)  # archive footage that could not be fetched (start, end)
+    _stream_span_failed = Signal(object, float, float)  # from a proxy thread: (stream, start, end)
 
     def __init__(self, session: Session, backend: PlayerBackend, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,14 +59,15 @@ class PlaybackController(QObject):
         self.camera: Camera | None = None
         self.mode = Mode.IDLE
         self.window: PlaylistWindow | None = None
+        self.stream: ArchiveStream | None = None  # what the player is fed through the proxy
         self._serial = 0  # a newer request makes older worker results stale
         self._resumes = 0
         self._last_time: float | None = None
-        self._token_timer = QTimer(self)
-        self._token_timer.setSingleShot(True)
-        self._token_timer.timeout.connect(self._on_token_timer_timeout)
+        self._shown_position: float | None = None  # the player position of the last picture
+        self._stream_span_failed.connect(self._on_stream_span_failed)
         backend.state_changed.connect(self._on_backend_state_changed)
         backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
+        backend.position_changed.connect(self._on_backend_position_changed)
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -67,14 +75,14 @@ class PlaybackController(QObject):
         self.camera = camera
         self._serial += 1
         self.window = None
-        self._token_timer.stop()
+        self._close_stream()
 
     def play_live(self, url: str) -> None:
         self._serial += 1
-        self._token_timer.stop()
         self.window = None
         self._set_mode(Mode.LIVE)
         self.backend.open(url)
+        self._close_stream()
 
     def play_archive(self, t: float) -> None:
         """Play the archive from the moment `t` (epoch seconds): the user's request, so the
@@ -102,10 +110,13 @@ class PlaybackController(QObject):
         except errors.FaceterError as exc:
             self.failed.emit(str(exc))
             return
+        proxy = self.session.archive_proxy()
         self._tasks.submit(
             _prepare_window,
             archive,
+            proxy,
             t,
+            lambda stream, a, b, _exc: self._stream_span_failed.emit(stream, a, b),  # a proxy thread
             on_done=lambda result: self._on_window_prepared(serial, t, result),
             on_error=lambda exc: self._on_window_failed(serial, t, exc),
             key="archive-window",
@@ -128,48 +139,85 @@ class PlaybackController(QObject):
 
     def stop(self) -> None:
         self._serial += 1
-        self._token_timer.stop()
         self.backend.stop()
+        self._close_stream()
         self._set_mode(Mode.IDLE)
 
     # --- worker results ---------------------------------------------------------------------
 
-    def _on_window_prepared(self, serial: int, t: float, result: tuple[PlaylistWindow, str, float] | None) -> None:
+    def _on_window_prepared(
+        self, serial: int, t: float, result: tuple[PlaylistWindow, ArchiveStream] | None
+    ) -> None:
         if serial != self._serial:
+            if result is not None:
+                result[1].close()
             return  # the user clicked elsewhere meanwhile
         if result is None:
             self.window = None
             self.no_archive.emit(t)
             return
-        window, url, token_exp = result
+        window, stream = result
         self.window = window
         self._last_time = window.start
+        self._shown_position = None
         if window.skipped_gap:
             self.gap_skipped.emit(window.requested, window.start)
-        self.backend.open(url, start_offset=window.start_offset)
+        previous, self.stream = self.stream, stream
+        self.backend.open(stream.url, start_offset=window.start_offset)
+        if previous is not None:
+            previous.close()  # after the open: the old player is already let go
         self.archive_started.emit(window.start)
-        self._arm_token_timer(token_exp)
 
     def _on_window_failed(self, serial: int, t: float, exc: BaseException) -> None:
         if serial != self._serial:
             return
         self.session.report(exc)
-        self.failed.emit(f"Cannot play the archive: {exc}")
+        log.warning("archive at %.3f could not be prepared: %s", t, exc)
+        # An error is not "no archive": stay at that moment and let the user try again.
+        title = self.camera.title if self.camera is not None else "this camera"
+        self.failed.emit(f"Could not load the archive of {title} from {_clock(t)}.")
 
-    # --- the end of a window, token expiry, failures ----------------------------------------
+    # --- the end of a window, missing footage, failures -------------------------------------
 
     def _on_backend_first_frame_shown(self, _seconds: float) -> None:
         self._resumes = 0
+
+    def _on_backend_position_changed(self, position: float) -> None:
+        # ENDED reports the stream's length as the position, whatever was last shown: keep the
+        # position of the pictures instead (a segment libvlc gave up on once made this "the
+        # window's end", and playback jumped half an hour ahead).
+        if self.backend.state() in (PlayerState.PLAYING, PlayerState.PAUSED, PlayerState.BUFFERING):
+            self._shown_position = position
+
+    def _on_stream_span_failed(self, stream: ArchiveStream, start: float, end: float) -> None:
+        if stream is not self.stream or self.mode is not Mode.ARCHIVE:
+            return
+        self._last_time = start  # Retry, and any resume, start where the picture had to stop
+        self.span_unavailable.emit(start, end)
+        title = self.camera.title if self.camera is not None else "the camera"
+        self.session.messages.post(
+            f"Could not load {_clock(start)}–{_clock(end)} of {title}.",
+            MessageLevel.ERROR,
+            action_text="Retry",
+            on_action=lambda: self._retry_span(stream, start),
+        )
+
+    def _retry_span(self, stream: ArchiveStream, start: float) -> None:
+        if stream is self.stream and self.mode is Mode.ARCHIVE:
+            self.play_archive(start)
 
     def _on_backend_state_changed(self, state: PlayerState) -> None:
         if self.mode is not Mode.ARCHIVE or self.window is None:
             return
         if state not in (PlayerState.ENDED, PlayerState.ERROR):
             return
-        # Where the picture stopped (the backend keeps the position on ENDED and ERROR): resume
-        # there, not at the last moment somebody happened to poll current_time().
-        at = self.window.time_at(self.backend.position())
-        if state is PlayerState.ENDED and at >= self.window.end - 2.5:
+        stream = self.stream
+        if stream is not None and stream.unavailable:
+            return  # already said which span is missing; the picture stays before it
+        position = self._shown_position if self._shown_position is not None else self.window.start_offset
+        at = self.window.time_at(position)
+        reached_the_end = stream.served_last if stream is not None else at >= self.window.end - END_TOLERANCE_SECONDS
+        if state is PlayerState.ENDED and reached_the_end:
             self._open_archive(self.window.end)  # on to the next recording
             return
         self._last_time = at
@@ -179,7 +227,8 @@ class PlaybackController(QObject):
             self._resume(self.backend.error_message() or "the stream failed")
 
     def _resume(self, why: str) -> None:
-        """Refresh the archive token and play again from the moment on screen (§18)."""
+        """Play again from the moment on screen. No token refresh first: the proxy signs every
+        request with a token fresh enough for it (§18)."""
         at = self._last_time
         if at is None or self.camera is None:
             return
@@ -188,34 +237,12 @@ class PlaybackController(QObject):
             self.failed.emit(f"Archive playback stopped: {why}")
             return
         log.info("resuming archive playback at %.3f (%s)", at, why)
-        archive = self.session.archive(self.camera)
-        # The refresh takes a round trip: if the user picks another camera or moment meanwhile,
-        # the serial moves on and the resume is dropped (it would play the old moment there).
-        serial = self._serial
-        self._tasks.submit(
-            archive.refresh,
-            on_done=lambda _camera: self._on_token_refreshed(serial, at),
-            on_error=lambda exc: self._on_window_failed(serial, at, exc),
-            key="archive-refresh",
-        )
+        self._open_archive(at)
 
-    def _on_token_refreshed(self, serial: int, at: float) -> None:
-        if serial == self._serial:
-            self._open_archive(at)
-
-    def _arm_token_timer(self, token_exp: float) -> None:
-        remaining = token_exp - time.time() - TOKEN_MARGIN_SECONDS
-        if self.window is not None and remaining < self.window.duration:
-            self._token_timer.start(max(1000, int(remaining * 1000)))
-        else:
-            self._token_timer.stop()
-
-    def _on_token_timer_timeout(self) -> None:
-        # Paused playback is left alone: if its segments are refused later, _resume handles it.
-        if self.mode is Mode.ARCHIVE and self.backend.state() in (PlayerState.PLAYING, PlayerState.BUFFERING):
-            self.current_time()  # note the moment on screen
-            self._resumes = 0
-            self._resume("the archive token is about to expire")
+    def _close_stream(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
 
     def _set_mode(self, mode: Mode) -> None:
         if mode is not self.mode:
@@ -223,21 +250,25 @@ class PlaybackController(QObject):
             self.mode_changed.emit(mode)
 
 
-def _prepare_window(archive, t: float) -> tuple[PlaylistWindow, str, float] | None:
-    """On a worker: the recordings around t, the window to play, its playlist and signed URL."""
+def _clock(t: float) -> str:
+    return f"{datetime.fromtimestamp(t):%H:%M:%S}"
+
+
+def _prepare_window(archive, proxy: ArchiveProxy, t: float, on_unavailable) -> tuple[PlaylistWindow, ArchiveStream] | None:
+    """On a worker: the recordings around t, the window to play, and its playlist served by the
+    proxy. None only when the service SAID there is nothing there (an empty timeline, a
+    PlaylistNotFound); a failed request raises (an error is not "no archive")."""
     now = time.time()
     try:
         found = archive.timeline(t - 1.0, min(now, t + MAX_WINDOW_SECONDS * 24))
-        intervals = ArchiveIntervals.from_pairs((i.start_timestamp, i.end_timestamp) for i in found)
     except errors.NoArchiveError:
         return None
+    intervals = ArchiveIntervals.from_pairs((i.start_timestamp, i.end_timestamp) for i in found)
     window = plan_window(intervals, t, now)
     if window is None:
         return None
     try:
-        text = archive.fetch_playlist(window.start, window.duration)
+        stream = proxy.open_stream(archive, window.start, window.duration, on_unavailable)
     except errors.NoArchiveError:
         return None
-    url = archive.playlist_url(window.start, window.duration)
-    return window.with_playlist(text), url, archive.token_expires_at
-
+    return window.with_playlist(stream.upstream_text), stream

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # httpx and pydantic load with the client, not with this modu
     from faceter_viewer.api.archive import ArchiveClient
     from faceter_viewer.api.integration import IntegrationClient
     from faceter_viewer.api.models import Camera
+    from faceter_viewer.services.archive_proxy import ArchiveProxy
 
 log = logging.getLogger("faceter_viewer.services.session")
 
@@ -45,6 +46,7 @@ class Session(QObject):
         self._tasks = TaskGroup(runner)
         self._cameras: dict[str, Camera] = {}
         self._archives: dict[str, ArchiveClient] = {}
+        self._archive_proxy: ArchiveProxy | None = None
         self.loading = False
 
     @property
@@ -76,6 +78,15 @@ class Session(QObject):
             self._archives[camera.id] = client
         return client
 
+    def archive_proxy(self) -> ArchiveProxy:
+        """The session's loopback proxy that feeds archive playlists and segments to players
+        (services/archive_proxy.py); its port opens on first use, it closes with the session."""
+        if self._archive_proxy is None:
+            from faceter_viewer.services.archive_proxy import ArchiveProxy
+
+            self._archive_proxy = ArchiveProxy()
+        return self._archive_proxy
+
     def report(self, exc: BaseException) -> None:
         """Route an error: a rejected key ends the session; anything else is the caller's to show."""
         if isinstance(exc, errors.AuthenticationError):
@@ -87,6 +98,8 @@ class Session(QObject):
 
     def close(self) -> None:
         self._tasks.close()
+        if self._archive_proxy is not None:
+            self._archive_proxy.close()
         self.client.close()
 
     def _on_cameras_done(self, cameras: list[Camera]) -> None:

@@ -55,7 +55,8 @@ def test_find_a_camera_and_jump_to_a_time_from_the_keyboard(qtbot, controller, d
     assert QApplication.activeModalWidget() is None  # the dialog closed (and is deleted)
 
     assert panel.view.playback.mode is Mode.ARCHIVE
-    assert panel.backend.url().startswith(corridor.archive_api_url), "the archive of the camera typed"
+    stream = panel.view.playback.stream  # archive plays through the session's loopback proxy
+    assert panel.backend.url() == stream.url and stream.archive.camera.id == corridor.id, "the archive of the camera typed"
     shown = decode_timecode(qimage_to_array(panel.video.current_image())).timestamp()
     assert wanted <= shown < wanted + 1.0, f"the frame on screen is {shown - wanted:+.3f} s from the time typed"
     assert panel.title_label.text() == "Corridor" and panel.mode_label.text() == "ARCHIVE"

@@ -41,6 +41,7 @@ def make_panel(qtbot, client: IntegrationClient, tmp_path) -> PlayerPanel:
     view.messages = []
     session.messages.posted.connect(lambda message: view.messages.append(message.text))
     view._test_runner = runner
+    view._test_session = session
     qtbot.addWidget(view)
     view.resize(900, 600)
     view.show()
@@ -50,6 +51,7 @@ def make_panel(qtbot, client: IntegrationClient, tmp_path) -> PlayerPanel:
 def close_panel(view: PlayerPanel) -> None:
     view.shutdown()
     view._test_runner.shutdown()
+    view._test_session.close()  # its archive proxy
     assert wait_for_releases(10.0)
 
 

@@ -323,16 +323,26 @@ def test_a_token_nearing_its_end_is_refreshed_before_the_call(make_archive, cloc
     _signed(transport.last, "sig-renewed-1", clock.now + 3600)
 
 
-def test_a_short_token_is_refreshed_when_less_than_60_s_remain(make_archive, clock):
-    camera = _camera(exp=T0 + 100)  # 20 % would be 20 s, so 60 s applies
+def test_a_call_renews_a_short_token_only_when_it_would_not_outlive_the_call(make_archive, clock):
+    """§18's 60-s floor is for URLs handed out for later; a call sent now renews below 20 % (or
+    3 s): a 30-s token is not refreshed on every call (issue 9: 23 refreshes in 75 s)."""
+    camera = _camera(exp=T0 + 100)  # 20 % is 20 s
     archive, transport, refresher = make_archive(sequence(httpx.Response(200, json=[])), camera=camera)
-    clock.now = T0 + 39  # 61 s left
+    clock.now = T0 + 79  # 21 s left
     archive.timeline(START, START + timedelta(seconds=60))
     assert refresher.calls == 0
-    clock.now = T0 + 41  # 59 s left
+    clock.now = T0 + 81  # 19 s left
     archive.timeline(START, START + timedelta(seconds=60))
     assert refresher.calls == 1
     _signed(transport.last, "sig-renewed-1", clock.now + 3600)
+
+
+def test_a_url_handed_out_keeps_the_60_s_floor(make_archive, clock):
+    camera = _camera(exp=T0 + 100)
+    archive, _, refresher = make_archive(sequence(httpx.Response(200)), camera=camera)
+    clock.now = T0 + 41  # 59 s left: fine for a call, not for a URL a player keeps
+    assert httpx.URL(archive.playlist_url(START, 60)).params["signature"] == "sig-renewed-1"
+    assert refresher.calls == 1
 
 
 def test_playlist_url_refreshes_a_stale_token_too(make_archive, clock):

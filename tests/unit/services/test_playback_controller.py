@@ -1,11 +1,11 @@
 """PlaybackController: what it asks the player to open, and what it does when the player reports
 the end of a window, a failure or nothing at all — against the real demo service over HTTP
-(real timeline, playlists and signed URLs), with a scripted player (tests/helpers/fake_backend.py)
-standing in for libvlc so that "the stream failed at 4 s" happens exactly when the test says.
+(real timeline, playlists, the session's real archive proxy), with a scripted player
+(tests/helpers/fake_backend.py) standing in for libvlc so that "the stream failed at 4 s" happens
+exactly when the test says; where the player would fetch segments, httpx fetches them from the proxy.
 
 A refresh of the archive token is GET /v1/cameras/{id}; the tests count those requests with a
-zero-latency demo fault on that path (the fault counts every request it matches) and make a
-refresh slow with a real latency fault there.
+zero-latency demo fault on that path (the fault counts every request it matches).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def backend() -> FakeBackend:
 
 @pytest.fixture
 def controller(demo_client: IntegrationClient, runner: TaskRunner, backend: FakeBackend) -> Iterator[PlaybackController]:
-    controller = PlaybackController(Session(demo_client, runner), backend)
+    session = Session(demo_client, runner)
+    controller = PlaybackController(session, backend)
     controller.events = []
     controller.gap_skipped.connect(lambda a, b: controller.events.append(("gap_skipped", a, b)))
     controller.no_archive.connect(lambda t: controller.events.append(("no_archive", t)))
@@ -53,6 +54,7 @@ def controller(demo_client: IntegrationClient, runner: TaskRunner, backend: Fake
     controller.refused.connect(lambda text: controller.events.append(("refused", text)))
     yield controller
     controller.stop()
+    session.close()  # its archive proxy
 
 
 @pytest.fixture
@@ -71,16 +73,19 @@ def archive_camera(client: IntegrationClient, service: DemoService) -> Camera:
     return camera_at(client, service, 0)
 
 
-def query(url: str) -> dict[str, str]:
-    return dict(httpx.URL(url).params)
-
-
 def start_archive(qtbot, controller: PlaybackController, camera: Camera, t: float) -> float:
     """Play the archive at t and wait until the player was opened; returns archive_started's time."""
     controller.set_camera(camera)
     with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as started:
         controller.play_archive(t)
     return started.args[0]
+
+
+def fetch_segments(controller: PlaybackController, indexes=None) -> list[int]:
+    """Play the player's part: fetch the stream's segments from the proxy; their statuses."""
+    stream = controller.stream
+    indexes = range(len(stream.segments)) if indexes is None else indexes
+    return [httpx.get(stream.url.replace("index.m3u8", f"{i}.ts"), timeout=10).status_code for i in indexes]
 
 
 def playing(backend: FakeBackend, controller: PlaybackController) -> None:
@@ -127,19 +132,19 @@ def test_archive_at_t_opens_the_signed_playlist_at_the_right_offset(qtbot, contr
 
     assert started_at == t and controller.mode is Mode.ARCHIVE
     opened = backend.last_opened
-    url = httpx.URL(opened.url)
-    assert str(url).startswith(camera.archive_api_url) and url.path.endswith("/index.m3u8")
-    params = query(opened.url)
-    assert float(params["start"]) == pytest.approx(t, abs=0.001)
+    # The player opens the session's proxy (no signature in its hands), which serves the window.
+    assert opened.url == controller.stream.url and opened.url.startswith("http://127.0.0.1:")
+    assert "signature" not in opened.url
     window = controller.window
-    assert float(params["duration"]) == pytest.approx(window.end - t, abs=0.001)
-    assert params["signature"] and int(params["exp"]) > time.time()
-    # The playlist starts on a segment boundary before t: the player starts that far into it.
+    assert window.start == t and window.end > t
     playlist = httpx.get(opened.url, timeout=10)
     assert playlist.status_code == 200 and playlist.text.startswith("#EXTM3U")
-    assert window.time_at(0.0) <= t
+    assert "signature" not in playlist.text
+    # The playlist starts on a segment boundary before t: the player starts that far into it.
+    assert window.time_at(0.0) == controller.stream.segments[0].start <= t
     assert opened.start_offset == pytest.approx(t - window.time_at(0.0), abs=0.001)
     assert opened.start_offset < 10.0
+    assert fetch_segments(controller, [0]) == [200]
 
     # What is on screen maps back to wall time through the window.
     playing(backend, controller)
@@ -153,13 +158,28 @@ def test_end_of_the_window_moves_on_to_the_next_recording(qtbot, controller, bac
     start_archive(qtbot, controller, camera, gap_start - 20.0)
     assert controller.window.end == pytest.approx(gap_start, abs=0.001)  # one recording at a time
     playing(backend, controller)
+    assert set(fetch_segments(controller)) == {200}  # the player got to the last segment
 
     with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as started:
         backend.end()
     assert controller.events == [("gap_skipped", gap_start, gap_end)]
     assert started.args == [gap_end]
     assert len(backend.opened) == 2
-    assert float(query(backend.last_opened.url)["start"]) == pytest.approx(gap_end, abs=0.001)
+    assert controller.window.start == pytest.approx(gap_end, abs=0.001)
+
+
+def test_ended_before_the_last_segment_is_not_the_end_of_the_window(qtbot, controller, backend, demo_client, demo_service):
+    """libvlc reports ENDED with the stream's length as the position when it gives up on a
+    segment: that once read as "the window's end" and playback jumped half an hour ahead."""
+    camera = archive_camera(demo_client, demo_service)
+    t = recent_archive_time(demo_service)
+    start_archive(qtbot, controller, camera, t)
+    playing(backend, controller)
+    backend.report_position(backend.last_opened.start_offset + 3.0)
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as resumed:
+        backend.end()  # at the duration, as libvlc says
+    assert resumed.args[0] == pytest.approx(t + 3.0, abs=0.001)
+    assert controller.events == []
 
 
 def test_a_moment_without_archive_says_so_and_opens_nothing(qtbot, controller, backend, demo_client, demo_service):
@@ -186,8 +206,50 @@ def test_a_failing_archive_api_is_reported(qtbot, controller, backend, demo_clie
     demo_faults.add("error_rate", "/archive-api/**", probability=1.0, status=400)
     with qtbot.waitSignal(controller.failed, timeout=SIGNAL_TIMEOUT) as failed:
         controller.play_archive(recent_archive_time(demo_service))
-    assert failed.args[0].startswith("Cannot play the archive:")
+    assert failed.args[0].startswith(f"Could not load the archive of {camera.title} from ")
+    assert "GET" not in failed.args[0] and "/archive-api" not in failed.args[0]
     assert backend.opened == []
+
+
+def test_a_timeline_that_fails_after_retries_is_not_no_archive(qtbot, controller, backend, demo_client, demo_service, demo_faults):
+    camera = archive_camera(demo_client, demo_service)
+    controller.set_camera(camera)
+    demo_faults.add("error_rate", "/archive-api/**/timeline", probability=1.0, status=503)
+    with qtbot.waitSignal(controller.failed, timeout=SIGNAL_TIMEOUT):
+        controller.play_archive(recent_archive_time(demo_service))
+    assert demo_faults.fired["error_rate"] == 3  # retried (§13)
+    assert not any(e[0] == "no_archive" for e in controller.events)
+    assert backend.opened == [] and controller.mode is Mode.ARCHIVE
+
+
+def test_a_span_that_cannot_be_loaded_is_reported_and_retry_plays_it(
+    qtbot, controller, backend, demo_client, demo_service, demo_faults
+):
+    camera = archive_camera(demo_client, demo_service)
+    t = recent_archive_time(demo_service)
+    start_archive(qtbot, controller, camera, t)
+    playing(backend, controller)
+    messages = []
+    controller.session.messages.posted.connect(messages.append)
+    missing = int(controller.stream.segments[2].start)
+    rule = demo_faults.add("error_rate", f"/segments/{missing}.ts", probability=1.0)
+    assert fetch_segments(controller, [0, 1]) == [200, 200]
+    with qtbot.waitSignal(controller.span_unavailable, timeout=SIGNAL_TIMEOUT) as lost:
+        threading.Thread(target=fetch_segments, args=(controller, [2]), daemon=True).start()  # held
+    assert lost.args == [missing, missing + 2.0]
+    (message,) = messages
+    assert message.text == f"Could not load {time.strftime('%H:%M:%S', time.localtime(missing))}–" \
+        f"{time.strftime('%H:%M:%S', time.localtime(missing + 2))} of {camera.title}."
+    assert message.action_text == "Retry"
+    with qtbot.assertNotEmitted(controller.archive_started, wait=300):
+        backend.end()  # the player ran dry before the gap: it stays there, no jump, no resume
+    assert len(backend.opened) == 1
+
+    demo_faults.remove(rule)
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as retried:
+        message.on_action()
+    assert retried.args == [missing]
+    assert fetch_segments(controller, [0]) == [200]
 
 
 # --- failures: resume with a fresh token ------------------------------------------------------
@@ -211,13 +273,13 @@ def test_a_failure_resumes_at_the_moment_on_screen_with_a_fresh_token(
         else:
             backend.end(at=first.start_offset + 4.0)
     assert resumed.args[0] == pytest.approx(t + 4.0, abs=0.001)
-    assert refreshes() == 1
+    assert refreshes() == 0  # the proxy signs each request: a resume needs no new token
     assert len(backend.opened) == 2
-    assert float(query(backend.last_opened.url)["start"]) == pytest.approx(t + 4.0, abs=0.001)
+    assert controller.window.start == pytest.approx(t + 4.0, abs=0.001)
     assert controller.events == []
 
 
-def test_resumes_stop_after_the_limit(qtbot, controller, backend, demo_client, demo_service, refreshes):
+def test_resumes_stop_after_the_limit(qtbot, controller, backend, demo_client, demo_service):
     camera = archive_camera(demo_client, demo_service)
     start_archive(qtbot, controller, camera, recent_archive_time(demo_service))
     for _ in range(RESUME_LIMIT):
@@ -227,12 +289,11 @@ def test_resumes_stop_after_the_limit(qtbot, controller, backend, demo_client, d
         backend.fail("the stream failed again")
     assert failed.args == ["Archive playback stopped: the stream failed again"]
     assert len(backend.opened) == 1 + RESUME_LIMIT
-    assert refreshes() == RESUME_LIMIT
     # The user clicks again: a new request, whose failures are resumed again from zero.
     start_archive(qtbot, controller, camera, recent_archive_time(demo_service))
     with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT):
         backend.fail()
-    assert refreshes() == RESUME_LIMIT + 1
+    assert len(backend.opened) == 3 + RESUME_LIMIT
 
 
 def test_a_frame_in_between_starts_the_count_again(qtbot, controller, backend, demo_client, demo_service):
@@ -246,7 +307,7 @@ def test_a_frame_in_between_starts_the_count_again(qtbot, controller, backend, d
     assert controller.events == []
 
 
-def test_a_slow_refresh_does_not_play_the_old_moment_on_the_camera_switched_to(
+def test_a_slow_resume_does_not_play_the_old_moment_on_the_camera_switched_to(
     qtbot, controller, backend, demo_client, demo_service, demo_faults
 ):
     first = archive_camera(demo_client, demo_service)
@@ -255,38 +316,17 @@ def test_a_slow_refresh_does_not_play_the_old_moment_on_the_camera_switched_to(
     start_archive(qtbot, controller, first, t)
     playing(backend, controller)
 
-    refreshed = threading.Event()
-    archive = controller.session.archive(first)
-    refresh = archive.refresh
-    archive.refresh = lambda: (refresh(), refreshed.set())[0]  # to know when it came back
-    demo_faults.add("latency", CAMERA_REFRESH, delay=1.0)
-    backend.fail("segment refused")  # the refresh is in flight for a second
+    demo_faults.add("latency", "/archive-api/**/timeline", delay=1.0)
+    backend.fail("segment refused")  # the resume's timeline is in flight for a second
     controller.set_camera(second)  # ... and the user picks another camera meanwhile
     controller.play_live(second.live_hls_url)
 
-    qtbot.waitUntil(refreshed.is_set, timeout=SIGNAL_TIMEOUT)
-    with qtbot.assertNotEmitted(controller.archive_started, wait=1000):
+    qtbot.waitUntil(lambda: demo_faults.fired["latency"] == 1, timeout=SIGNAL_TIMEOUT)
+    with qtbot.assertNotEmitted(controller.archive_started, wait=1500):
         pass
     assert [o.url for o in backend.opened][1:] == [second.live_hls_url]
     assert controller.mode is Mode.LIVE and controller.camera is second
-    assert controller.events == []
-
-
-def test_the_token_is_renewed_before_it_expires(qtbot, make_demo_service, runner, backend):
-    service = make_demo_service(token_ttl=10)  # 8 s margin: the refresh is due 2 s in
-    with IntegrationClient(service.integration_key, service.base_url) as client:
-        controller = PlaybackController(Session(client, runner), backend)
-        t = recent_archive_time(service)
-        start_archive(qtbot, controller, camera_at(client, service, 0), t)
-        playing(backend, controller)
-        first = backend.last_opened
-        backend.report_position(first.start_offset + 1.0)
-        with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as resumed:
-            pass
-        second = backend.last_opened
-        assert int(query(second.url)["exp"]) > int(query(first.url)["exp"])
-        assert resumed.args[0] >= t + 1.0
-        controller.stop()
+    assert controller.events == [] and controller.stream is None
 
 
 def test_a_future_moment_is_refused_without_a_request(qtbot, controller, backend, demo_client, demo_service):
