@@ -4,7 +4,8 @@ The controller plans the archive window (core/archive_window.py), fetches its pl
 (to read the first frame's time and to tell "no archive there" from a failure), and opens the
 signed `index.m3u8` at the right offset. At a recording's end it moves to the next one and says
 it skipped a gap; when the archive token is about to expire, or a segment was refused, it
-refreshes the token and resumes at the same moment (§18). One controller drives one backend, so
+refreshes the token and resumes at the same moment (§18). Live re-opens itself when its picture
+stops moving (`live`, a LiveKeeper: services/live_keeper.py). One controller drives one backend, so
 a grid of tiles is a list of controllers.
 """
 
@@ -21,6 +22,7 @@ from faceter_viewer.api.models import Camera
 from faceter_viewer.core.archive_window import MAX_WINDOW_SECONDS, PlaylistWindow, plan_window
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
 from faceter_viewer.player.backend import PlayerBackend, PlayerState
+from faceter_viewer.services.live_keeper import LiveHealth, LiveKeeper
 from faceter_viewer.services.session import Session
 
 log = logging.getLogger("faceter_viewer.services.playback")
@@ -42,6 +44,8 @@ class PlaybackController(QObject):
     no_archive = Signal(float)  # nothing to play from that moment on
     failed = Signal(str)  # a message for the user
     refused = Signal(str)  # a message for the user about what no retry can change (no grant)
+    live_health_changed = Signal(object)  # LiveHealth: is the live picture moving (live_keeper.py)
+    live_recovered = Signal()  # live pictures flow again after a failure or a stall
 
     def __init__(self, session: Session, backend: PlayerBackend, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +61,11 @@ class PlaybackController(QObject):
         self._token_timer = QTimer(self)
         self._token_timer.setSingleShot(True)
         self._token_timer.timeout.connect(self._on_token_timer_timeout)
+        self._live_url: str | None = None
+        # Live re-opens itself after a stall or a failure, with backoff (services/live_keeper.py).
+        self.live = LiveKeeper(backend, self._reopen_live, self)
+        self.live.health_changed.connect(self.live_health_changed)
+        self.live.recovered.connect(self.live_recovered)
         backend.state_changed.connect(self._on_backend_state_changed)
         backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
 
@@ -67,13 +76,24 @@ class PlaybackController(QObject):
         self._serial += 1
         self.window = None
         self._token_timer.stop()
+        self.live.stop()
 
     def play_live(self, url: str) -> None:
         self._serial += 1
         self._token_timer.stop()
         self.window = None
+        self._live_url = url
         self._set_mode(Mode.LIVE)
         self.backend.open(url)
+        self.live.start()
+
+    @property
+    def live_health(self) -> LiveHealth:
+        return self.live.health
+
+    def _reopen_live(self) -> None:
+        if self.mode is Mode.LIVE and self._live_url:
+            self.backend.open(self._live_url)
 
     def play_archive(self, t: float) -> None:
         """Play the archive from the moment `t` (epoch seconds): the user's request, so the
@@ -213,6 +233,8 @@ class PlaybackController(QObject):
             self._resume("the archive token is about to expire")
 
     def _set_mode(self, mode: Mode) -> None:
+        if mode is not Mode.LIVE:
+            self.live.stop()
         if mode is not self.mode:
             self.mode = mode
             self.mode_changed.emit(mode)
