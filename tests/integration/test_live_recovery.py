@@ -47,6 +47,10 @@ def bar(qtbot, session) -> MessageBar:
     return bar
 
 
+def reconnects(states: list[LiveState]) -> int:
+    return sum(1 for a, b in zip([LiveState.IDLE, *states], states, strict=False) if b is LiveState.RECONNECTING and a is not b)
+
+
 def online_camera(client):
     return next(c for c in client.list_cameras() if c.is_online)
 
@@ -160,10 +164,10 @@ def test_a_minute_of_live_with_30_percent_of_its_requests_refused_stays_live(
         print(
             f"frame age: median {ordered[len(ordered) // 2]:.1f} s, p95 {ordered[int(len(ordered) * 0.95)]:.1f} s, "
             f"≤ {MAX_AGE:.0f} s in {fresh:.0%} of {len(samples)} samples; {fired} requests refused, "
-            f"{states.count(LiveState.RECONNECTING)} reconnects"
+            f"{reconnects(states)} losses of the stream"
         )
         assert fired > 10, "the faults never hit the stream: this run tested nothing"
-        assert LiveState.RECONNECTING in states, "the stream never had to be re-opened"
+        assert reconnects(states) >= 1, "the stream never had to be re-opened"
         assert fresh >= 0.8
         too_old = [age for age in live_over if age > MAX_AGE]
         assert not too_old, f"“● LIVE” over pictures {max(too_old):.1f} s old"
