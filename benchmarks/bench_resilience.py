@@ -1,31 +1,117 @@
-"""Playback resilience (issue 9), one section per measurement, chosen with --part.
+"""Resilience: how the player does when the network and the service misbehave (issue 9).
 
-archive-proxy: one archive segment fetched the way libvlc gets it through the session's loopback
-    proxy (services/archive_proxy.py: re-signed, retried, cached) vs straight from the demo's
-    Archive API with the playlist's signed URL (what libvlc fetched before). Every sample is a
-    segment never fetched before (the proxy's cache would otherwise answer), alternating the
-    two paths so both see the same machine load. Median, p95, ratio.
+One section per measurement, each its own `--part`:
 
-    .venv/bin/python benchmarks/bench_resilience.py --part archive-proxy [--runs 40]
+- live: the age of the live picture on screen (now − its burnt-in timecode, demo/media/timecode
+  .py), sampled every 250 ms for `--minutes` per error rate, with `error_rate` 0.1 and 0.3 on the
+  live playlist and its segments. Ours: a PlayerPanel/CameraView with VlcBackend (it re-opens a
+  stream that failed or froze: services/live_keeper.py). Peer: a bare python-vlc player
+  (benchmarks/_bare_vlc.py) on the same live URL, playing at the same time. A player that gave up
+  keeps its last picture, so its age grows for as long as it stays frozen.
+- archive-proxy: one archive segment fetched the way libvlc gets it through the session's
+  loopback proxy (services/archive_proxy.py: re-signed, retried, cached) vs straight from the
+  demo's Archive API with the playlist's signed URL, alternating; median, p95, ratio.
+- (service back → first moving frame: another part, added later.)
 
-(The live parts of this benchmark are another section: keep the sections separable.)
+    .venv/bin/python benchmarks/bench_resilience.py [--part live|archive-proxy|all] [--minutes 5] [--runs 40]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks._stats import summary  # noqa: E402
-from faceter_viewer.api.integration import IntegrationClient  # noqa: E402
-from faceter_viewer.demo import DemoService  # noqa: E402
 from faceter_viewer.services.archive_proxy import ArchiveProxy  # noqa: E402
+import httpx  # noqa: E402
+
+PARTS = ("live", "archive-proxy")  # the other parts add themselves here
+
+
+# --- live: frame age under refused requests ---------------------------------------------------
+
+LIVE_ERROR_RATES = (0.1, 0.3)
+SAMPLE_SECONDS = 0.25
+
+
+def live_fault_spec(rate: float) -> str:
+    # Live playlists are /live/{id}/index.m3u8; their segments are the archive's signed URLs.
+    return f"error_rate=/live/**:{rate};error_rate=/segments/*:{rate}"
+
+
+def bench_live(app: QApplication, minutes: float) -> None:
+    from benchmarks._bare_vlc import BarePlayer
+    from faceter_viewer.api.integration import IntegrationClient
+    from faceter_viewer.app import WORKERS
+    from faceter_viewer.demo import DemoService
+    from faceter_viewer.demo.media.timecode import TimecodeError, decode_timecode
+    from faceter_viewer.player.vlc_backend import VlcBackend
+    from faceter_viewer.player.vlc_runtime import wait_for_releases
+    from faceter_viewer.services.camera_view import CameraView
+    from faceter_viewer.services.session import Session
+    from faceter_viewer.services.tasks import TaskRunner
+    from faceter_viewer.ui.player_panel import PlayerPanel
+    from tests.helpers.frames import qimage_to_array
+
+    def age(picture) -> float | None:
+        try:
+            return time.time() - decode_timecode(picture).timestamp()
+        except TimecodeError:
+            return None
+
+    with DemoService() as service, IntegrationClient(service.integration_key, service.base_url) as client:
+        camera = next(c for c in client.list_cameras() if c.is_online)
+        for rate in LIVE_ERROR_RATES:
+            runner = TaskRunner(WORKERS)
+            panel = PlayerPanel(CameraView(Session(client, runner), VlcBackend()))
+            panel.resize(900, 600)
+            panel.show()
+            bare = BarePlayer()
+            service.faults.clear()
+            service.faults.add_spec(live_fault_spec(rate))
+            panel.show_camera(camera)
+            bare.open(camera.live_hls_url)
+            ours: list[float] = []
+            theirs: list[float] = []
+            end = time.monotonic() + minutes * 60
+            next_sample = time.monotonic()
+            while time.monotonic() < end:
+                app.processEvents()
+                time.sleep(0.005)
+                if time.monotonic() < next_sample:
+                    continue
+                next_sample += SAMPLE_SECONDS
+                image = panel.video.current_image()
+                if not image.isNull() and (a := age(qimage_to_array(image))) is not None:
+                    ours.append(a * 1000)
+                if bare.frames and (a := age(bare.buffer[:, :, :3][:, :, ::-1].copy())) is not None:
+                    theirs.append(a * 1000)
+            fired = service.faults.fired["error_rate"]
+            service.faults.clear()
+            bare.close()
+            panel.shutdown()
+            runner.shutdown()
+            wait_for_releases(10.0)
+            print(f"error_rate {rate}: {fired} live requests refused in {minutes:g} min")
+            if not ours:
+                print(f"  {'live age, ours':<44} no picture at all")
+                continue
+            print("  " + summary(f"live age, ours, error_rate {rate}", ours, theirs or None, goal="≤ 15 s"))
+            if theirs:
+                print("  " + summary(f"live age, bare python-vlc, error_rate {rate}", theirs))
+            else:
+                print(f"  {'live age, bare python-vlc':<44} no picture at all (its first open was refused; it never retries)")
+
+
+# --- archive-proxy: a segment through the loopback proxy vs direct -----------------------------
 
 
 def bench_archive_proxy(runs: int) -> None:
@@ -65,17 +151,20 @@ def bench_archive_proxy(runs: int) -> None:
         service.stop()
 
 
-PARTS = {"archive-proxy": bench_archive_proxy}
+# --- main -------------------------------------------------------------------------------------
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=sorted(PARTS), action="append", help="default: all")
-    parser.add_argument("--runs", type=int, default=40)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
+    parser.add_argument("--minutes", type=float, default=5.0, help="live: minutes per error rate")
+    parser.add_argument("--runs", type=int, default=40, help="archive-proxy: segments per path")
     args = parser.parse_args()
-    for part in args.part or sorted(PARTS):
-        print(f"--- {part}")
-        PARTS[part](args.runs)
+    app = QApplication.instance() or QApplication([])
+    if args.part in ("live", "all"):
+        bench_live(app, args.minutes)
+    if args.part in ("archive-proxy", "all"):
+        bench_archive_proxy(args.runs)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,8 @@ class CameraView(QObject):
         self._last_recording: tuple[float, float] | None = None  # the latest seen, this camera
         self._archive_end_announced = False
         self._playable = True
+        self.playback.live_recovered.connect(self._on_playback_live_recovered)
+        self._live_error_key: str | None = None  # the live failure message shown, to withdraw
         backend.error_occurred.connect(self._on_backend_error_occurred)
         backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
 
@@ -356,9 +358,21 @@ class CameraView(QObject):
         if self.playback.mode is Mode.ARCHIVE:
             return  # the playback controller resumes, or says why it cannot
         title = self.camera.title if self.camera else "the stream"
-        self.messages.post(f"Cannot play {title}: {message}", MessageLevel.ERROR, action_text="Retry", on_action=self.retry)
+        # Live re-opens itself (services/live_keeper.py); the message goes when pictures flow.
+        key = f"live-error:{self.camera.id if self.camera else ''}"
+        self._live_error_key = key
+        self.messages.post(
+            f"Cannot play {title}: {message}", MessageLevel.ERROR, action_text="Retry", on_action=self.retry, key=key
+        )
+
+    def _on_playback_live_recovered(self) -> None:
+        if self._live_error_key is not None:
+            self.messages.withdraw(self._live_error_key)
+            self._live_error_key = None
 
     def _on_backend_first_frame_shown(self, seconds: float) -> None:
+        if self.playback.mode is Mode.LIVE:
+            self._on_playback_live_recovered()  # video flows: the live failure is over
         # The e2e test and support requests read this line from the log.
         log.info("first frame shown after %.0f ms (%s)", seconds * 1000, self.camera.title if self.camera else "?")
 

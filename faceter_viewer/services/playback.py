@@ -7,7 +7,8 @@ the right offset. The proxy fetches every segment with the retry policy and the 
 token, so a token that runs out mid-playback costs no re-open (§18). A segment that cannot be
 fetched after the retries stops the picture at the frame before it: the controller says which
 span could not be loaded and offers Retry; it never jumps past it. At a recording's end it moves
-to the next one and says it skipped a gap. One controller drives one backend, so a grid of
+to the next one and says it skipped a gap. Live re-opens itself when its picture stops moving
+(`live`, a LiveKeeper: services/live_keeper.py). One controller drives one backend, so a grid of
 tiles is a list of controllers.
 """
 
@@ -27,6 +28,7 @@ from faceter_viewer.core.timeline.intervals import ArchiveIntervals
 from faceter_viewer.player.backend import PlayerBackend, PlayerState
 from faceter_viewer.services.archive_proxy import ArchiveProxy, ArchiveStream
 from faceter_viewer.services.messages import MessageLevel
+from faceter_viewer.services.live_keeper import LiveHealth, LiveKeeper
 from faceter_viewer.services.session import Session
 
 log = logging.getLogger("faceter_viewer.services.playback")
@@ -50,6 +52,8 @@ class PlaybackController(QObject):
     refused = Signal(str)  # a message for the user about what no retry can change (no grant)
     span_unavailable = Signal(float, float)  # archive footage that could not be fetched (start, end)
     _stream_span_failed = Signal(object, float, float)  # from a proxy thread: (stream, start, end)
+    live_health_changed = Signal(object)  # LiveHealth: is the live picture moving (live_keeper.py)
+    live_recovered = Signal()  # live pictures flow again after a failure or a stall
 
     def __init__(self, session: Session, backend: PlayerBackend, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +69,11 @@ class PlaybackController(QObject):
         self._last_time: float | None = None
         self._shown_position: float | None = None  # the player position of the last picture
         self._stream_span_failed.connect(self._on_stream_span_failed)
+        self._live_url: str | None = None
+        # Live re-opens itself after a stall or a failure, with backoff (services/live_keeper.py).
+        self.live = LiveKeeper(backend, self._reopen_live, self)
+        self.live.health_changed.connect(self.live_health_changed)
+        self.live.recovered.connect(self.live_recovered)
         backend.state_changed.connect(self._on_backend_state_changed)
         backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
         backend.position_changed.connect(self._on_backend_position_changed)
@@ -76,13 +85,24 @@ class PlaybackController(QObject):
         self._serial += 1
         self.window = None
         self._close_stream()
+        self.live.stop()
 
     def play_live(self, url: str) -> None:
         self._serial += 1
         self.window = None
+        self._live_url = url
         self._set_mode(Mode.LIVE)
         self.backend.open(url)
         self._close_stream()
+        self.live.start()
+
+    @property
+    def live_health(self) -> LiveHealth:
+        return self.live.health
+
+    def _reopen_live(self) -> None:
+        if self.mode is Mode.LIVE and self._live_url:
+            self.backend.open(self._live_url)
 
     def play_archive(self, t: float) -> None:
         """Play the archive from the moment `t` (epoch seconds): the user's request, so the
@@ -245,6 +265,8 @@ class PlaybackController(QObject):
             self.stream = None
 
     def _set_mode(self, mode: Mode) -> None:
+        if mode is not Mode.LIVE:
+            self.live.stop()
         if mode is not self.mode:
             self.mode = mode
             self.mode_changed.emit(mode)

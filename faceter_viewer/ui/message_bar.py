@@ -5,7 +5,9 @@ A strip of message rows above the content. Each row says its level three ways �
 standard icon and a word ("Error:", "Warning:", "Note:") — so it reads without colour too. An
 identical message that is already shown is not stacked again: its row counts the repeat ("×3")
 and, for a note, starts its auto-hide timer over. Notes hide themselves after a few seconds;
-errors and warnings stay until closed, acted on, or replaced by `clear()`.
+errors and warnings stay until closed, acted on, or replaced by `clear()`. A message posted with a
+`key` goes when the hub withdraws that key (what it said is over), and a newer message with the
+same key takes its place.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class MessageRow(QFrame):
         super().__init__(parent)
         self.text = text
         self.level = level
+        self.key: str | None = None  # set by the bar: what withdraw(key) removes
         self.repeats = 1
         self._on_action = on_action
         background, border, foreground = _COLOURS[level]
@@ -148,16 +151,22 @@ class MessageBar(QWidget):
         level: MessageLevel | str = MessageLevel.ERROR,
         action_text: str | None = None,
         on_action: Callable[[], None] | None = None,
+        *,
+        key: str | None = None,
     ) -> MessageRow:
-        """Show `text` (redacted: this is the last stop before the screen). Returns its row."""
+        """Show `text` (redacted: this is the last stop before the screen). Returns its row.
+        A `key` replaces the row of an earlier message with that key; withdraw(key) removes it."""
         level = MessageLevel(level)
         text = redact(str(text)).strip() or "(no details)"
         for row in self._rows:
-            if row.text == text and row.level == level:
+            if row.text == text and row.level == level and row.key == key:
                 row.repeat()
                 self._arm_timer(row)
                 return row
+        if key is not None:
+            self.withdraw(key)
         row = MessageRow(text, level, action_text, on_action, self)
+        row.key = key
         row.closed.connect(self._on_row_closed)
         self._rows.append(row)
         self._layout.addWidget(row)
@@ -171,9 +180,15 @@ class MessageBar(QWidget):
     def listen(self, hub: MessageHub) -> None:
         """Show what is posted to `hub` (the app's one message path, services/messages.py)."""
         hub.posted.connect(self._on_hub_posted)
+        hub.withdrawn.connect(self.withdraw)
 
     def _on_hub_posted(self, message: Message) -> None:
-        self.show_message(message.text, message.level, message.action_text, message.on_action)
+        self.show_message(message.text, message.level, message.action_text, message.on_action, key=message.key)
+
+    def withdraw(self, key: str) -> None:
+        """Remove the rows of messages posted with `key`."""
+        for row in [row for row in self._rows if row.key == key]:
+            self._remove(row)
 
     def clear(self) -> None:
         for row in list(self._rows):

@@ -107,6 +107,7 @@ class PlayerPanel(QWidget):
         view.thumbnails.thumbnail_missing.connect(self._on_thumbnail_missing)
         view.thumbnails.thumbnail_failed.connect(self._on_thumbnail_failed)
         view.playback.mode_changed.connect(self._on_playback_mode_changed)
+        view.playback.live_health_changed.connect(lambda _health: self._update_mode_label())
 
     def bind_actions(self, actions: ActionSet) -> None:
         """Give the window's player commands (ui/actions.py) their targets here; they work in the
@@ -256,8 +257,11 @@ class PlayerPanel(QWidget):
         camera = self.camera
         if mode is Mode.IDLE and camera is not None and not camera.is_online:
             self.mode_label.setText("offline")
+        elif mode is Mode.LIVE:
+            # "● LIVE" only while the picture moves; else "stalled since …" / "reconnecting…".
+            self.mode_label.setText(self.view.playback.live_health.label)
         else:
-            self.mode_label.setText({Mode.LIVE: "● LIVE", Mode.ARCHIVE: "ARCHIVE"}.get(mode, ""))
+            self.mode_label.setText("ARCHIVE" if mode is Mode.ARCHIVE else "")
 
     # --- audio ------------------------------------------------------------------------------
 

@@ -95,3 +95,36 @@ def test_messages_are_redacted_and_plain_text(bar):
     assert "abc" not in shown and "bar-secret-key-1234" not in shown
     assert "signature=***" in shown
     assert "<b>" in shown  # plain text: markup is shown, not interpreted
+
+
+def test_a_withdrawn_message_leaves_the_bar_and_others_stay(qtbot, bar):
+    from faceter_viewer.services.messages import MessageHub
+
+    hub = MessageHub()
+    bar.listen(hub)
+    hub.error("Cannot play Entrance: the stream failed", key="live-error:cam-1")
+    hub.error("Cannot play Garage: the stream failed", key="live-error:cam-2")
+    hub.warning("Cannot load the events")
+    assert len(bar.messages()) == 3
+    with qtbot.waitSignal(hub.withdrawn, timeout=1000) as withdrawn:
+        hub.withdraw("live-error:cam-1")
+    assert withdrawn.args == ["live-error:cam-1"]
+    assert bar.messages() == [
+        (MessageLevel.ERROR, "Cannot play Garage: the stream failed"),
+        (MessageLevel.WARNING, "Cannot load the events"),
+    ]
+    hub.withdraw("live-error:cam-1")  # twice, or a key never posted: nothing happens
+    hub.withdraw("live-error:cam-2")
+    bar.show_message("Cannot load the events", MessageLevel.WARNING)  # unkeyed: still there
+    assert bar.messages() == [(MessageLevel.WARNING, "Cannot load the events")]
+    assert bar.rows()[0].repeats == 2
+
+
+def test_a_message_with_the_key_of_a_shown_one_replaces_it(bar):
+    bar.show_message("Cannot play Entrance: no video within 10 s", key="live-error:cam-1")
+    again = bar.show_message("Cannot play Entrance: no video within 10 s", key="live-error:cam-1")
+    assert again.repeats == 2  # the same words: counted, as any identical message
+    bar.show_message("Cannot play Entrance: the stream failed", key="live-error:cam-1")
+    assert bar.messages() == [(MessageLevel.ERROR, "Cannot play Entrance: the stream failed")]
+    bar.withdraw("live-error:cam-1")
+    assert bar.messages() == [] and bar.isHidden()
