@@ -27,11 +27,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import httpx  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks._stats import summary  # noqa: E402
+from faceter_viewer.api.integration import IntegrationClient  # noqa: E402
+from faceter_viewer.demo import DemoService  # noqa: E402
 from faceter_viewer.services.archive_proxy import ArchiveProxy  # noqa: E402
-import httpx  # noqa: E402
 
 PARTS = ("live", "archive-proxy")  # the other parts add themselves here
 
