@@ -116,6 +116,7 @@ class TimelineDataService(QObject):
         self._cache: LruCache[CacheKey, Entry] = LruCache(cache_bytes)
         self._types = EventTypeTable()
         self._camera: Camera | None = None
+        self._closed = False
         self._range: tuple[float, float] | None = None
         self._source = ARCHIVE
         self._in_flight: dict[str, tuple[CacheKey, Ticket]] = {}  # "intervals"/"events" -> load
@@ -182,7 +183,7 @@ class TimelineDataService(QObject):
 
     def request_range(self, start: float, end: float) -> None:
         """The visible range (epoch seconds) changed. Never blocks: loading happens later."""
-        if not end > start:
+        if self._closed or not end > start:
             return
         self._range = (float(start), float(end))
         self._schedule_plan()
@@ -222,6 +223,7 @@ class TimelineDataService(QObject):
         """Stop the timers and cancel this service's loads. The pool is the session's, shared
         with other services: it is left running, and a load already under way finishes there
         with its result dropped."""
+        self._closed = True  # a view's last range request may still arrive: it starts nothing
         self._plan_timer.stop()
         self._load_timer.stop()
         self._refresh_timer.stop()
@@ -230,6 +232,8 @@ class TimelineDataService(QObject):
     # --- planning -----------------------------------------------------------------------------
 
     def _schedule_plan(self) -> None:
+        if self._closed:
+            return
         if not self._plan_timer.isActive():
             self._plan_timer.start()
 

@@ -107,7 +107,7 @@ class PlayerPanel(QWidget):
         view.thumbnails.thumbnail_missing.connect(self._on_thumbnail_missing)
         view.thumbnails.thumbnail_failed.connect(self._on_thumbnail_failed)
         view.playback.mode_changed.connect(self._on_playback_mode_changed)
-        view.playback.live_health_changed.connect(lambda _health: self._update_mode_label())
+        view.playback.live_health_changed.connect(self._on_live_health_changed)  # bound: gone with the panel
 
     def bind_actions(self, actions: ActionSet) -> None:
         """Give the window's player commands (ui/actions.py) their targets here; they work in the
@@ -251,6 +251,9 @@ class PlayerPanel(QWidget):
         self._update_mode_label()
         if mode is Mode.LIVE:
             self.timeline.set_cursor(None)
+
+    def _on_live_health_changed(self, _health: object) -> None:
+        self._update_mode_label()
 
     def _update_mode_label(self) -> None:
         mode = self.view.playback.mode

@@ -148,8 +148,11 @@ class TimelineWidget(QWidget):
         self.visible_range_changed.connect(data.request_range)
         view.status_changed.connect(self._on_view_status_changed)
         view.playback.archive_started.connect(self.set_cursor)  # at once, past a skipped gap
-        view.playback.mode_changed.connect(lambda mode: self.set_live(mode is Mode.LIVE))
+        view.playback.mode_changed.connect(self._on_playback_mode_changed)  # bound: gone with the widget
         self.set_live(view.playback.mode is Mode.LIVE)
+
+    def _on_playback_mode_changed(self, mode: Mode) -> None:
+        self.set_live(mode is Mode.LIVE)
 
     def _on_view_status_changed(self, status: CameraStatus) -> None:
         self.set_note(status.timeline_note)

@@ -84,11 +84,12 @@ class TransportBar(QWidget):
         self.rate_chosen.connect(backend.set_rate)
         self.volume_changed.connect(backend.set_volume)
         self.stream_chosen.connect(view.set_stream)
-        backend.state_changed.connect(
-            lambda state: self.set_playing(state in (PlayerState.PLAYING, PlayerState.BUFFERING, PlayerState.OPENING))
-        )
+        # Bound methods, not lambdas: Qt disconnects them when this bar is deleted, so a view-model
+        # that outlives its widgets (sign-out) never calls into a deleted combo box.
+        self._view = view
+        backend.state_changed.connect(self._on_backend_state_changed)
         view.playback.mode_changed.connect(self._on_playback_mode_changed)
-        view.status_changed.connect(lambda status: self._on_view_status_changed(view, status))
+        view.status_changed.connect(self._on_view_status_changed)
         self.set_archive_mode(False)
         self.set_audio_allowed(view.audio_allowed)
 
@@ -97,9 +98,12 @@ class TransportBar(QWidget):
         if mode is Mode.LIVE:
             self.reset_rate()  # live plays at 1× (the view-model set the player so)
 
-    def _on_view_status_changed(self, view: CameraView, _status: CameraStatus) -> None:
-        self.set_stream(view.stream)
-        self.set_audio_allowed(view.audio_allowed)
+    def _on_backend_state_changed(self, state: PlayerState) -> None:
+        self.set_playing(state in (PlayerState.PLAYING, PlayerState.BUFFERING, PlayerState.OPENING))
+
+    def _on_view_status_changed(self, _status: CameraStatus) -> None:
+        self.set_stream(self._view.stream)
+        self.set_audio_allowed(self._view.audio_allowed)
 
     def set_playing(self, playing: bool) -> None:
         self.play_button.setText("Pause" if playing else "Play")
