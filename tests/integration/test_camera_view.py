@@ -9,31 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
-import pytest
 
 from faceter_viewer.app import WORKERS
 from faceter_viewer.services.camera_view import CameraView
-from faceter_viewer.services.messages import Message
 from faceter_viewer.services.playback import Mode
-from faceter_viewer.services.session import Session
-from faceter_viewer.services.tasks import TaskRunner
 from tests.helpers.demo_fixtures import recent_archive_time
 from tests.helpers.fake_backend import FakeBackend
+from tests.helpers.sessions import session  # noqa: F401 (fixture)
 
 SERVER_ROOM = 4  # the demo camera without an archive grant (demo/dataset.py)
-
-
-@pytest.fixture
-def session(demo_client) -> Iterator[Session]:
-    runner = TaskRunner(max_workers=WORKERS, name="faceter-worker")
-    session = Session(demo_client, runner)
-    session.posted: list[Message] = []  # type: ignore[misc]
-    session.messages.posted.connect(session.posted.append)
-    yield session
-    session.close()
-    runner.shutdown()
 
 
 def settle(qtbot, views: list[CameraView]) -> None:

@@ -17,29 +17,15 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtGui import QColor
 
-from faceter_viewer.app import WORKERS
 from faceter_viewer.player.video_widget import aspect_fit
 from faceter_viewer.services.camera_view import OFFLINE_PLAY_SECONDS, CameraView
-from faceter_viewer.services.messages import Message
 from faceter_viewer.services.playback import Mode
-from faceter_viewer.services.session import Session
-from faceter_viewer.services.tasks import TaskRunner
 from faceter_viewer.ui.player_panel import PlayerPanel
 from tests.helpers.fake_backend import FakeBackend
+from tests.helpers.sessions import session  # noqa: F401 (fixture)
 
 LOADING_DOCK = 3  # the demo's offline camera (demo/dataset.py): its archive ends where it went offline
 TIMEOUT = 20_000  # ms; the machine is shared
-
-
-@pytest.fixture
-def session(demo_client) -> Iterator[Session]:
-    runner = TaskRunner(max_workers=WORKERS, name="faceter-worker")
-    session = Session(demo_client, runner)
-    session.posted: list[Message] = []  # type: ignore[misc]
-    session.messages.posted.connect(session.posted.append)
-    yield session
-    session.close()
-    runner.shutdown()
 
 
 @pytest.fixture
