@@ -56,6 +56,7 @@ class CameraStatus:
     timeline_source: LoadKind = LoadKind.ARCHIVE  # or RECORDINGS (TimelineDataService.source)
     timeline_empty_loading: bool = False  # loading, with nothing to show yet
     events_truncated: bool = False  # more events in the range than the timeline keeps
+    stream: Stream = Stream.HLS  # the live protocol in use (RTSP may fall back to HLS)
 
     @property
     def badges(self) -> list[str]:
@@ -168,7 +169,7 @@ class CameraView(QObject):
         self.camera = camera
         if same:
             self.playback.camera = camera  # fresher details (token, grants)
-            self._update_status(always=True)
+            self._update_status()  # a copy that differs (grants, token) is a new status
             return
         self.playback.set_camera(camera)
         self._last_recording, self._archive_end_announced = None, False
@@ -185,6 +186,7 @@ class CameraView(QObject):
         if stream is self.stream:
             return
         self.stream = stream
+        self._update_status()
         if self.camera is not None and self.playback.mode is not Mode.ARCHIVE:
             self.go_live()
 
@@ -308,7 +310,7 @@ class CameraView(QObject):
         else:
             return camera.live_rtsp_url
         self.stream = Stream.HLS
-        self._update_status(always=True)  # the transport's combo follows the status
+        self._update_status()  # the transport's combo follows the status
         return None
 
     def _show_offline(self, camera: Camera) -> None:
@@ -400,14 +402,15 @@ class CameraView(QObject):
             self._playable = playable
             self.playable_changed.emit(playable)
 
-    def _update_status(self, *, always: bool = False) -> None:
+    def _update_status(self) -> None:
         data = self.timeline_data
         status = CameraStatus(
             self.camera,
             data.source,
             timeline_empty_loading=data.loading and not self._intervals_shown,
             events_truncated=data.events_truncated,
+            stream=self.stream,
         )
-        if always or status != self._status:
+        if status != self._status:
             self._status = status
             self.status_changed.emit(status)
