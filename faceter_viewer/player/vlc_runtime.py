@@ -6,7 +6,10 @@ player. Loading means `import vlc` (which dlopens libvlc), the capability probe 
 Releasing a player calls `libvlc_media_player_stop`, which joins libvlc's threads and can wait on
 the network for a long time; that runs on a short-lived thread too (`release_in_background`),
 and `wait_for_releases` (also registered with atexit) lets the process end only after them, so
-libvlc never calls back into a finalizing interpreter.
+libvlc never calls back into a finalizing interpreter. The loader thread is waited for at exit
+too (`_wait_for_loader`): it hands its result over by emitting a Qt signal, and a daemon thread
+still inside that C++ frame when Python finalizes is ended by a forced unwind that aborts the
+process ("terminate called without an active exception").
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ _lock = threading.Lock()
 _runtime: VlcRuntime | None = None
 _failure: Capabilities | None = None
 _loader: threading.Thread | None = None
+_loader_thread: threading.Thread | None = None  # the last one started, cleared only by exit
 _waiters: list[Callable[[VlcRuntime | None, Capabilities], None]] = []
 
 
@@ -104,7 +108,7 @@ def load_runtime() -> tuple[VlcRuntime | None, Capabilities]:
 def load_runtime_async(on_done: Callable[[VlcRuntime | None, Capabilities], None]) -> None:
     """Call `on_done(runtime, capabilities)` once libvlc is loaded: at once (on this thread) if
     it is, else later on the loader thread - so `on_done` should only emit a queued signal."""
-    global _loader
+    global _loader, _loader_thread
     with _lock:
         done = _runtime is not None or _failure is not None
         if not done:
@@ -112,6 +116,7 @@ def load_runtime_async(on_done: Callable[[VlcRuntime | None, Capabilities], None
             if _loader is None:
                 _loader = threading.Thread(target=_load_for_waiters, name="libvlc-load")
                 _loader.daemon = True
+                _loader_thread = _loader
                 _loader.start()
     if done:
         runtime, caps = load_runtime()
@@ -187,4 +192,12 @@ def wait_for_releases(timeout: float = 5.0, *, owner: object | None = None) -> b
     return not pending()
 
 
+def _wait_for_loader(timeout: float = 5.0) -> None:
+    with _lock:
+        loader = _loader_thread
+    if loader is not None:
+        loader.join(timeout)
+
+
 atexit.register(wait_for_releases)
+atexit.register(_wait_for_loader)
