@@ -121,6 +121,7 @@ class DemoService:
             return self
         if self._stopped:
             raise RuntimeError("a stopped DemoService cannot be started again")
+        # After stop_serving() the same port is bound again: clients see the service come back.
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
         # listening socket names it, and without it every keep-alive answer waits ~40 ms (Nagle).
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -163,19 +164,26 @@ class DemoService:
         if self._stopped:
             return
         self._stopped = True
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-            if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join(timeout=5)
-        if self._socket is not None:
-            self._socket.close()
+        self.stop_serving()
         self.state.close()
         if self._owns_media:
             self.media.close()
         logging.getLogger("uvicorn.error").removeFilter(self._log_filter)
         shutil.rmtree(self._work_dir, ignore_errors=True)
+
+    def stop_serving(self) -> None:
+        """Close the port (connections are refused) but keep the state: `start()` serves the
+        same cameras, archive and tokens on the same port again (the service gone and back)."""
+        server, thread, sock = self._server, self._thread, self._socket
+        self._server = self._thread = self._socket = None
+        if server is not None and thread is not None:
+            server.should_exit = True
+            thread.join(timeout=10)
+            if thread.is_alive():
+                server.force_exit = True
+                thread.join(timeout=5)
+        if sock is not None:
+            sock.close()
 
     def __enter__(self) -> DemoService:
         return self.start()

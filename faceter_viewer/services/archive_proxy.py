@@ -10,8 +10,13 @@ client's CURRENT token (ArchiveClient.get_signed). A token that runs out mid-pla
 refreshed by the next request that needs it, and the URL libvlc holds stays valid: no re-open.
 
 A segment that cannot be fetched after the retries is NOT answered with an error (libvlc would
-skip it): its request is held until the stream is closed, so the player runs out of video at
-the last frame before it, and the stream's owner is told which span is missing (`on_unavailable`).
+skip it): its request is held, so the player runs out of video at the last frame before it, and
+the stream's owner is told (`on_unavailable`, with the error). When the footage is missing (the
+service answered with an error) the request is held until the stream is closed and the span is
+listed in `unavailable`. When the service did not answer at all (it is unreachable), the span is
+not "missing": the owner calls `resume_held()` once the service is back, the held request
+fetches the segment again and answers it, and the player plays on from the frame it stopped at,
+with no re-open.
 
 One proxy per session (Session.archive_proxy()), started on first use, closed with the session;
 bound to 127.0.0.1 only, each stream under an unguessable key.
@@ -32,6 +37,7 @@ from urllib.parse import urljoin
 from faceter_viewer.api import errors
 from faceter_viewer.api.rules import parse_api_datetime
 from faceter_viewer.core.lru_cache import LruCache
+from faceter_viewer.services.connectivity import is_unreachable
 
 if TYPE_CHECKING:
     from faceter_viewer.api.archive import ArchiveClient
@@ -80,6 +86,8 @@ class ArchiveStream:
         self._on_unavailable = on_unavailable
         self._lock = threading.Lock()
         self._released = threading.Event()  # closed: held requests give up
+        self._wake = threading.Condition(self._lock)  # held requests wait on it
+        self._resumes = 0  # resume_held() calls: a held request that sees it change tries again
         self._unavailable: list[tuple[float, float]] = []
         self.served_last = False  # the playlist's last segment reached the player
 
@@ -110,27 +118,44 @@ class ArchiveStream:
                 body = self.archive.get_signed(segment.upstream).content
             except errors.FaceterError as exc:
                 log.warning("archive segment %.3f–%.3f unavailable after retries: %s", segment.start, segment.end, exc)
-                self._report(segment, exc)
+                self._report(segment, exc, missing=not is_unreachable(exc))
                 return None
             self.proxy.cache_put(segment.upstream, body)
         if index == len(self.segments) - 1:
             self.served_last = True
         return body
 
-    def _report(self, segment: Segment, exc: BaseException) -> None:
+    def _report(self, segment: Segment, exc: BaseException, *, missing: bool) -> None:
         with self._lock:
             if self._released.is_set():
                 return
-            self._unavailable.append((segment.start, segment.end))
+            if missing:
+                self._unavailable.append((segment.start, segment.end))
         if self._on_unavailable is not None:
             self._on_unavailable(self, segment.start, segment.end, exc)
 
-    def hold(self) -> None:
-        """Block the caller (a request for a missing segment) until the stream closes."""
-        self._released.wait(HOLD_SECONDS)
+    def hold(self) -> bool:
+        """Block the caller (a request for a segment that could not be fetched) until the
+        stream closes (False) or resume_held() asks to fetch it again (True)."""
+        with self._wake:
+            resumes = self._resumes
+            self._wake.wait_for(lambda: self._released.is_set() or self._resumes != resumes, HOLD_SECONDS)
+            return not self._released.is_set() and self._resumes != resumes
+
+    def resume_held(self) -> None:
+        """The service is back: held requests fetch their segment again."""
+        with self._wake:
+            self._resumes += 1
+            self._wake.notify_all()
+
+    def release(self) -> None:
+        """Held requests give up (the stream is closed, or the proxy is)."""
+        with self._wake:
+            self._released.set()
+            self._wake.notify_all()
 
     def close(self) -> None:
-        self._released.set()
+        self.release()
         self.proxy._forget(self)
 
 
@@ -205,7 +230,7 @@ class ArchiveProxy:
             self._server = self._thread = None
             self._streams.clear()
         for stream in streams:
-            stream._released.set()
+            stream.release()
         if server is None:
             return
         server.shutdown()
@@ -276,10 +301,12 @@ class _Handler(BaseHTTPRequestHandler):
         if index is None:
             return self._send(404, b"unknown segment", "text/plain")
         body = stream.fetch_segment(index)
-        if body is None:
-            stream.hold()  # the player waits at the frame before the gap instead of skipping it
-            self.close_connection = True
-            return self._send(503, b"segment unavailable", "text/plain")
+        while body is None:
+            # The player waits at the frame before the gap instead of skipping it.
+            if not stream.hold():
+                self.close_connection = True
+                return self._send(503, b"segment unavailable", "text/plain")
+            body = stream.fetch_segment(index)  # the service is back: try again
         self._send(200, body, "video/mp2t")
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:

@@ -146,6 +146,7 @@ class CameraView(QObject):
         self.playback.live_recovered.connect(self._on_playback_live_recovered)
         self._live_error_key: str | None = None  # the live failure message shown, to withdraw
         backend.error_occurred.connect(self._on_backend_error_occurred)
+        session.connectivity.online_changed.connect(self._on_connectivity_online_changed)
         backend.first_frame_shown.connect(self._on_backend_first_frame_shown)
 
     @property
@@ -359,6 +360,10 @@ class CameraView(QObject):
     def _on_backend_error_occurred(self, message: str) -> None:
         if self.playback.mode is Mode.ARCHIVE:
             return  # the playback controller resumes, or says why it cannot
+        connectivity = self.session.connectivity
+        if not connectivity.online:
+            return  # the one "service unreachable" message says it; live re-opens when it is back
+        connectivity.check()  # libvlc fetched live without our client: is the service there?
         title = self.camera.title if self.camera else "the stream"
         # Live re-opens itself (services/live_keeper.py); the message goes when pictures flow.
         key = f"live-error:{self.camera.id if self.camera else ''}"
@@ -366,6 +371,12 @@ class CameraView(QObject):
         self.messages.post(
             f"Cannot play {title}: {message}", MessageLevel.ERROR, action_text="Retry", on_action=self.retry, key=key
         )
+
+    def _on_connectivity_online_changed(self, online: bool) -> None:
+        if not online:
+            self._on_playback_live_recovered()  # one message while the service is gone: its own
+        elif self.playback.mode is Mode.LIVE:
+            self.playback.live.retry_now()  # do not sit out the rest of a backoff delay
 
     def _on_playback_live_recovered(self) -> None:
         if self._live_error_key is not None:

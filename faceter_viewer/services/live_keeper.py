@@ -159,6 +159,12 @@ class LiveKeeper(QObject):
         self._troubled = False
         self._publish(LiveState.IDLE)
 
+    def retry_now(self) -> None:
+        """A re-open waiting out its backoff (the service was unreachable and is back): now."""
+        if self._active and self._retry_at is not None:
+            self._retry_at = self._now()
+            self.tick()
+
     # --- what the player reports ----------------------------------------------------------------
 
     def _on_backend_frame_ready(self, _image) -> None:

@@ -6,7 +6,10 @@ frame's time and to tell "no archive there" from a failure); the player opens th
 the right offset. The proxy fetches every segment with the retry policy and the CURRENT archive
 token, so a token that runs out mid-playback costs no re-open (§18). A segment that cannot be
 fetched after the retries stops the picture at the frame before it: the controller says which
-span could not be loaded and offers Retry; it never jumps past it. At a recording's end it moves
+span could not be loaded and offers Retry; it never jumps past it. When the service is
+unreachable (services/connectivity.py says so, once) nothing is "missing": the picture waits at
+its frame, and when the service is back the proxy's held request fetches the segment again (or,
+when the window itself could not be prepared, it is prepared again at that moment). At a recording's end it moves
 to the next one and says it skipped a gap. Live re-opens itself when its picture stops moving
 (`live`, a LiveKeeper: services/live_keeper.py). One controller drives one backend, so a grid of
 tiles is a list of controllers.
@@ -51,7 +54,7 @@ class PlaybackController(QObject):
     failed = Signal(str)  # a message for the user
     refused = Signal(str)  # a message for the user about what no retry can change (no grant)
     span_unavailable = Signal(float, float)  # archive footage that could not be fetched (start, end)
-    _stream_span_failed = Signal(object, float, float)  # from a proxy thread: (stream, start, end)
+    _stream_span_failed = Signal(object, float, float, object)  # from a proxy thread: (stream, start, end, exc)
     live_health_changed = Signal(object)  # LiveHealth: is the live picture moving (live_keeper.py)
     live_recovered = Signal()  # live pictures flow again after a failure or a stall
 
@@ -68,7 +71,9 @@ class PlaybackController(QObject):
         self._resumes = 0
         self._last_time: float | None = None
         self._shown_position: float | None = None  # the player position of the last picture
+        self._waiting: tuple[int, float] | None = None  # (serial, t): to open when the service is back
         self._stream_span_failed.connect(self._on_stream_span_failed)
+        session.connectivity.recovered.connect(self._on_connectivity_recovered)
         self._live_url: str | None = None
         # Live re-opens itself after a stall or a failure, with backoff (services/live_keeper.py).
         self.live = LiveKeeper(backend, self._reopen_live, self)
@@ -124,6 +129,7 @@ class PlaybackController(QObject):
         self._serial += 1
         serial = self._serial
         self._last_time = t
+        self._waiting = None
         self._set_mode(Mode.ARCHIVE)
         try:
             archive = self.session.archive(camera)
@@ -136,7 +142,7 @@ class PlaybackController(QObject):
             archive,
             proxy,
             t,
-            lambda stream, a, b, _exc: self._stream_span_failed.emit(stream, a, b),  # a proxy thread
+            lambda stream, a, b, exc: self._stream_span_failed.emit(stream, a, b, exc),  # a proxy thread
             on_done=lambda result: self._on_window_prepared(serial, t, result),
             on_error=lambda exc: self._on_window_failed(serial, t, exc),
             key="archive-window",
@@ -191,8 +197,10 @@ class PlaybackController(QObject):
     def _on_window_failed(self, serial: int, t: float, exc: BaseException) -> None:
         if serial != self._serial:
             return
-        self.session.report(exc)
         log.warning("archive at %.3f could not be prepared: %s", t, exc)
+        if self.session.report(exc):  # no answer: said once, for the session; resumed when back
+            self._waiting = (serial, t)
+            return
         # An error is not "no archive": stay at that moment and let the user try again.
         title = self.camera.title if self.camera is not None else "this camera"
         self.failed.emit(f"Could not load the archive of {title} from {_clock(t)}.")
@@ -209,9 +217,11 @@ class PlaybackController(QObject):
         if self.backend.state() in (PlayerState.PLAYING, PlayerState.PAUSED, PlayerState.BUFFERING):
             self._shown_position = position
 
-    def _on_stream_span_failed(self, stream: ArchiveStream, start: float, end: float) -> None:
+    def _on_stream_span_failed(self, stream: ArchiveStream, start: float, end: float, exc: BaseException) -> None:
         if stream is not self.stream or self.mode is not Mode.ARCHIVE:
             return
+        if self.session.connectivity.report(exc):
+            return  # the service is unreachable: the proxy holds the request until it is back
         self._last_time = start  # Retry, and any resume, start where the picture had to stop
         self.span_unavailable.emit(start, end)
         title = self.camera.title if self.camera is not None else "the camera"
@@ -246,11 +256,24 @@ class PlaybackController(QObject):
         else:
             self._resume(self.backend.error_message() or "the stream failed")
 
+    def _on_connectivity_recovered(self) -> None:
+        if self.mode is not Mode.ARCHIVE:
+            return
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and waiting[0] == self._serial:
+            log.info("the service is back: opening the archive at %.3f again", waiting[1])
+            self._open_archive(waiting[1])
+        elif self.stream is not None:
+            self.stream.resume_held()  # the held segment request fetches again; the player plays on
+
     def _resume(self, why: str) -> None:
         """Play again from the moment on screen. No token refresh first: the proxy signs every
         request with a token fresh enough for it (§18)."""
         at = self._last_time
         if at is None or self.camera is None:
+            return
+        if not self.session.connectivity.online:
+            self._waiting = (self._serial, at)  # no request would get an answer: wait for the service
             return
         self._resumes += 1
         if self._resumes > RESUME_LIMIT:

@@ -1,5 +1,6 @@
 """The signed-in session: one IntegrationClient, the camera list, per-camera archive clients,
-the shared worker pool (`runner`) and the app's message path (`messages`).
+the shared worker pool (`runner`), the app's message path (`messages`) and whether the service
+is reachable (`connectivity`, services/connectivity.py).
 
 Every call runs on the session's TaskRunner; results arrive as signals on the GUI thread. Every
 service and view-model of the session submits through its own TaskGroup on that one runner, so
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from faceter_viewer.api import errors
+from faceter_viewer.services.connectivity import ConnectivityMonitor
 from faceter_viewer.services.messages import MessageHub
 from faceter_viewer.services.tasks import TaskGroup, TaskRunner
 
@@ -48,6 +50,9 @@ class Session(QObject):
         self._archives: dict[str, ArchiveClient] = {}
         self._archive_proxy: ArchiveProxy | None = None
         self.loading = False
+        self._cameras_wait_for_service = False  # the last camera list got no answer
+        self.connectivity = ConnectivityMonitor(client.validate_key, TaskGroup(runner), self.messages, self)
+        self.connectivity.recovered.connect(self._on_connectivity_recovered)
 
     @property
     def base_url(self) -> str:
@@ -87,16 +92,21 @@ class Session(QObject):
             self._archive_proxy = ArchiveProxy()
         return self._archive_proxy
 
-    def report(self, exc: BaseException) -> None:
-        """Route an error: a rejected key ends the session; anything else is the caller's to show."""
+    def report(self, exc: BaseException) -> bool:
+        """Route an error. True when it is taken care of and the caller shows nothing: a
+        rejected key ends the session (the app asks for the key again), a request without an
+        answer is the connectivity monitor's one message. False: the caller's to show."""
         if isinstance(exc, errors.AuthenticationError):
             self.key_rejected.emit(exc)
+            return True
+        return self.connectivity.report(exc)
 
     def tasks(self) -> TaskGroup:
         """A new group of tasks on the session's shared pool, for one service or view-model."""
         return TaskGroup(self.runner)
 
     def close(self) -> None:
+        self.connectivity.close()
         self._tasks.close()
         if self._archive_proxy is not None:
             self._archive_proxy.close()
@@ -104,6 +114,7 @@ class Session(QObject):
 
     def _on_cameras_done(self, cameras: list[Camera]) -> None:
         self.loading = False
+        self._cameras_wait_for_service = False
         self._cameras = {camera.id: camera for camera in cameras}
         # Archive clients for cameras that are gone, or whose grant changed, are dropped.
         self._archives = {
@@ -116,5 +127,9 @@ class Session(QObject):
     def _on_cameras_error(self, exc: BaseException) -> None:
         self.loading = False
         log.warning("camera list failed: %s", exc)
-        self.report(exc)
+        self._cameras_wait_for_service = self.report(exc) and not isinstance(exc, errors.AuthenticationError)
         self.cameras_failed.emit(exc)
+
+    def _on_connectivity_recovered(self) -> None:
+        if self._cameras_wait_for_service:
+            self.refresh_cameras()

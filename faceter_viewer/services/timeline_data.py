@@ -15,9 +15,11 @@ its tail (since a little before its last load) and joining it to what was loaded
 running, always for the most urgent chunk of the LATEST range (latest wins per kind; an events
 load whose chunk is no longer wanted stops between pages).
 
-Intervals come from the Archive API `timeline`; when that is unavailable (no grant, no Archive
-API address, or any error) the service switches to GET /recordings for this camera and says so
-with `source_changed("recordings")`. `retry()` (or `set_camera`) tries the archive again.
+Intervals come from the Archive API `timeline`; when the Archive API does not serve it (no grant,
+no Archive API address, an error answer) the service switches to GET /recordings for this
+camera and says so with `source_changed("recordings")`. `retry()` (or `set_camera`) tries the
+archive again. A load that got no answer (the service unreachable: services/connectivity.py)
+changes nothing shown: the known archive stays, and the load is asked again on `recovered`.
 Events of all types come from GET /events across pages (api-rules §5), at most `max_events`
 per range (each chunk load is capped at half of that).
 
@@ -140,6 +142,7 @@ class TimelineDataService(QObject):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(max(1, round(refresh_seconds * 1000)))
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
+        session.connectivity.recovered.connect(self._on_connectivity_recovered)
 
     # --- public -------------------------------------------------------------------------------
 
@@ -333,14 +336,23 @@ class TimelineDataService(QObject):
         self._in_flight.pop(slot, None)
         if self._camera is None or key[0] != self._camera.id:
             return
-        if key[1] == ARCHIVE:
+        # A revoked key shows on Integration API calls (an Archive API 401 is its signature's).
+        said = self._session.report(exc) if key[1] != ARCHIVE else self._session.connectivity.report(exc)
+        if said:
+            # No answer (or a revoked key): what is known stays on screen (archive is not gone
+            # because the service is), and the kind is asked again when the service is back.
+            self._paused.add(key[1])
+        elif key[1] == ARCHIVE:  # the Archive API answered with an error: /recordings may serve
             log.warning("archive timeline unavailable for camera %s (%s); using /recordings", key[0], exc)
             self._set_source(RECORDINGS)
         else:
             self._paused.add(key[1])
-            self._session.report(exc)  # an Integration API call: a revoked key ends the session
             if not self._is_standing_refusal(key[1], exc):
                 self.failed.emit(user_message(exc, key[1]))
+        self._schedule_plan()
+
+    def _on_connectivity_recovered(self) -> None:
+        self._paused.clear()
         self._schedule_plan()
 
     def _is_standing_refusal(self, kind: str, exc: BaseException) -> bool:

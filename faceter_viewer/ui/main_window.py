@@ -164,6 +164,8 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         if isinstance(exc, errors.AuthenticationError):
             return  # the app asks for the key again
+        if isinstance(exc, errors.NetworkError):
+            return  # the connectivity message says it; the list loads when the service is back
         self.session.messages.error(f"Could not load the cameras: {exc}", action_text="Retry", on_action=self.refresh)
 
     def _on_browser_camera_selected(self, camera: Camera) -> None:

@@ -115,6 +115,19 @@ def recent_archive_time(service: DemoService, seconds_ago: int = 600) -> int:
     return anchor - seconds_ago - (anchor - seconds_ago) % 10
 
 
+def recorded_time(service: DemoService, camera_index: int, seconds_ago: int) -> int:
+    """A whole second recorded by the camera, `seconds_ago` before the anchor or, when that falls
+    in a gap (further back than the gap-free 20 minutes), the end of the recording before it."""
+    camera = service.cameras[camera_index]
+    wanted = service.dataset.anchor - seconds_ago
+    for start, end in reversed(service.state.layout(camera).intervals(service.state.now())):
+        if start <= wanted < end - 10:
+            return int(wanted)
+        if end - 10 <= wanted and end - start > 20:
+            return int(end - 10)
+    raise AssertionError(f"camera {camera.title} has no recording before {wanted}")
+
+
 def find_gap(service: DemoService, camera_index: int = 0, min_seconds: int = 30) -> tuple[int, int]:
     """A gap of at least `min_seconds` in a camera's archive (from the service's own layout)."""
     camera = service.cameras[camera_index]

@@ -124,3 +124,59 @@ def test_two_minutes_with_a_30_s_token_play_on_without_re_opening(qtbot, make_de
         stalls = [b[0] - a[0] for a, b in zip(steady, steady[1:], strict=False) if b[0] - a[0] > 0.5]
         assert stalls == []
         assert player.frames[-1][1] - player.frames[0][1] >= played - 2.0
+
+
+@pytest.mark.slow
+def test_the_service_gone_for_15_s_and_back_playback_resumes_where_it_was(qtbot, make_demo_service):
+    service = make_demo_service()
+    with IntegrationClient(service.integration_key, service.base_url, retry=FAST_RETRY) as client:
+        player = Player(client)
+        withdrawn: list[str] = []
+        player.session.messages.withdrawn.connect(withdrawn.append)
+        try:
+            camera = camera_of(client, service)
+            t = float(recent_archive_time(service, 900))
+            player.controller.set_camera(camera)
+            player.controller.play_archive(t)
+            qtbot.waitUntil(lambda: len(player.frames) > 25, timeout=30000)
+            service.stop_serving()
+            qtbot.wait(15000)
+            before_return = player.frames[-1]
+            service.start()
+            back = time.monotonic()
+            qtbot.waitUntil(lambda: player.frames[-1][0] > back and len(player.frames) > 0, timeout=10000)
+            resumed_after = player.frames[-1][0] - back
+            qtbot.waitUntil(lambda: player.frames[-1][1] > before_return[1] + 3.0, timeout=10000)
+        finally:
+            player.close()
+    print(f"first moving frame {resumed_after:.2f} s after the service came back")
+    stall = max(b[0] - a[0] for a, b in zip(player.frames, player.frames[1:], strict=False))
+    assert stall > 5.0  # the picture did stop while the service was gone (more than the buffer)
+    assert resumed_after < 10.0
+    assert jumps(player.frames) == []  # resumed at the frame it stopped at: nothing skipped
+    assert player.opened == 1  # the proxy's held segment request fetched again: no re-open
+    assert player.spans == []  # the footage was never missing, the service was
+    assert player.messages and all(text.startswith("Faceter service unreachable") for text in player.messages)
+    assert "connectivity" in withdrawn
+    assert player.session.connectivity.online
+
+
+def test_a_click_while_the_service_is_gone_plays_when_it_is_back(qtbot, make_demo_service):
+    service = make_demo_service()
+    with IntegrationClient(service.integration_key, service.base_url, retry=FAST_RETRY) as client:
+        player = Player(client)
+        try:
+            camera = camera_of(client, service)
+            t = float(recent_archive_time(service, 600))
+            player.controller.set_camera(camera)
+            service.stop_serving()
+            player.controller.play_archive(t)
+            qtbot.waitUntil(lambda: not player.session.connectivity.online, timeout=10000)
+            qtbot.wait(2000)
+            assert player.frames == [] and player.controller.current_time() == t  # it stays there
+            service.start()
+            qtbot.waitUntil(lambda: len(player.frames) > 0, timeout=15000)
+        finally:
+            player.close()
+    assert abs(player.frames[0][1] - t) <= FRAME
+    assert all(text.startswith("Faceter service unreachable") for text in player.messages)

@@ -25,6 +25,20 @@ def _service_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.name.startswith(_SERVICE_THREADS) or "AnyIO" in t.name}
 
 
+def test_stop_serving_then_start_serves_the_same_state_on_the_same_port(make_demo_service):
+    service = make_demo_service()
+    with IntegrationClient(service.integration_key, service.base_url) as client:
+        before = [c.id for c in client.list_cameras()]
+    port, key = service.port, service.integration_key
+    service.stop_serving()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{service.base_url}/cameras", timeout=5)
+    service.start()
+    assert service.port == port
+    with IntegrationClient(key, service.base_url) as client:
+        assert [c.id for c in client.list_cameras()] == before
+
+
 def test_stop_leaves_no_threads_and_frees_the_port(demo_media_store):
     before = _service_threads()
     service = DemoService(media=demo_media_store).start()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import httpx
 
 from faceter_viewer.demo.media import decode_epoch_ms
-from tests.helpers.demo_fixtures import decode_video_frame, recent_archive_time
+from tests.helpers.demo_fixtures import decode_video_frame, recent_archive_time, recorded_time
 
 FRAME_MS = 40  # 25 fps
 
@@ -23,7 +23,7 @@ def _close(decoded_ms: int, expected_ms: int) -> bool:
 def test_preview_jpeg_shows_the_frame_of_the_requested_time(demo_service, demo_client):
     camera = demo_client.get_camera(demo_service.cameras[0].id)
     archive = demo_client.archive(camera)
-    for t in (recent_archive_time(demo_service) + 3.37, recent_archive_time(demo_service, 4000) + 0.04):
+    for t in (recent_archive_time(demo_service) + 3.37, recorded_time(demo_service, 0, 4000) + 0.04):
         decoded = decode_epoch_ms(archive.preview_jpeg(t))
         expected = int(round(t * 1000)) // FRAME_MS * FRAME_MS  # T floored to its frame
         assert _close(decoded, expected), (decoded, expected)

@@ -19,7 +19,7 @@ from faceter_viewer.services.tasks import TaskRunner
 from faceter_viewer.core.timeline.chunks import SETTLE_SECONDS, wanted_chunks
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
 from faceter_viewer.services.timeline_data import TimelineDataService
-from tests.helpers.demo_fixtures import find_gap
+from tests.helpers.demo_fixtures import FAST_RETRY, find_gap
 
 HOUR, DAY = 3600, 86400
 
@@ -453,3 +453,33 @@ def test_services_share_the_session_pool_and_close_cancels_only_their_own_loads(
     with qtbot.waitSignal(session.cameras_loaded, timeout=10000):
         session.refresh_cameras()
     assert not [t.name for t in threading.enumerate() if t.name.startswith("faceter-timeline")]
+
+
+def test_the_service_gone_keeps_the_known_archive_and_reloads_when_back(qtbot, make_service, make_demo_service):
+    service_ = make_demo_service()
+    with IntegrationClient(service_.integration_key, service_.base_url, retry=FAST_RETRY) as client:
+        runner = TaskRunner(max_workers=2)
+        session = Session(client, runner)
+        try:
+            camera = camera_model(service_, client, 0)
+            timeline = make_service(session, refresh_seconds=0.5)
+            seen = Recorder(timeline)
+            timeline.set_camera(camera)
+            now = float(int(time.time()))
+            load(qtbot, timeline, now - 600, now + 60)
+            known = shown_in(seen, now - 600, now)
+            assert known
+            service_.stop_serving()
+            qtbot.waitUntil(lambda: not session.connectivity.online, timeout=10000)  # a refresh found it gone
+            qtbot.wait(1500)  # more refresh ticks while it is gone
+            assert shown_in(seen, now - 600, now) == known  # the green bar stays
+            assert timeline.source == "archive" and seen.sources == [] and seen.failed == []
+            before = requests(service_, "/timeline")
+            service_.start()
+            qtbot.waitUntil(lambda: session.connectivity.online, timeout=10000)
+            qtbot.waitUntil(lambda: requests(service_, "/timeline") > before, timeout=10000)
+            qtbot.waitUntil(lambda: float(seen.intervals[-1][1][-1]) > known[-1][1], timeout=10000)
+        finally:
+            timeline.set_active(False)
+            session.close()
+            runner.shutdown()
