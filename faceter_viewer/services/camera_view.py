@@ -360,10 +360,16 @@ class CameraView(QObject):
     def _on_backend_error_occurred(self, message: str) -> None:
         if self.playback.mode is Mode.ARCHIVE:
             return  # the playback controller resumes, or says why it cannot
-        connectivity = self.session.connectivity
-        if not connectivity.online:
-            return  # the one "service unreachable" message says it; live re-opens when it is back
-        connectivity.check()  # libvlc fetched live without our client: is the service there?
+        # libvlc fetched live without our client: first ask whether the service is there. If it
+        # is not, the one "service unreachable" message says it; live re-opens when it is back.
+        camera_id = self.camera.id if self.camera else None
+        self.session.connectivity.check(if_online=lambda: self._post_live_error(camera_id, message))
+
+    def _post_live_error(self, camera_id: str | None, message: str) -> None:
+        if self.playback.mode is not Mode.LIVE or (self.camera.id if self.camera else None) != camera_id:
+            return  # the user moved on while the service was asked
+        if self.playback.live_health.moving:
+            return  # it plays again already
         title = self.camera.title if self.camera else "the stream"
         # Live re-opens itself (services/live_keeper.py); the message goes when pictures flow.
         key = f"live-error:{self.camera.id if self.camera else ''}"

@@ -66,6 +66,7 @@ class ConnectivityMonitor(QObject):
         self._attempt = 0  # probes that failed since the service was lost
         self._probe_at: float | None = None  # monotonic: when the next probe starts
         self._probing = False
+        self._if_online: list[Callable[[], None]] = []  # check() callers waiting for the answer
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.tick)
@@ -88,10 +89,16 @@ class ConnectivityMonitor(QObject):
             self.online_changed.emit(False)
         return True
 
-    def check(self) -> None:
+    def check(self, if_online: Callable[[], None] | None = None) -> None:
         """Something suggests the service may be gone (a live stream failed, which libvlc
-        fetched without our client): probe once now; a failure makes the monitor offline."""
-        if self._online and not self._probing:
+        fetched without our client): probe once now; a failure makes the monitor offline.
+        `if_online` runs when the service answered, so the caller's own message (the stream's
+        failure) shows only when it is not the service that is gone."""
+        if not self._online:
+            return
+        if if_online is not None:
+            self._if_online.append(if_online)
+        if not self._probing:
             self._start_probe()
 
     def retry_now(self) -> None:
@@ -108,6 +115,7 @@ class ConnectivityMonitor(QObject):
             self._post()
 
     def close(self) -> None:
+        self._if_online.clear()
         self._timer.stop()
         self._tasks.close()
         if not self._online:
@@ -130,6 +138,9 @@ class ConnectivityMonitor(QObject):
     def _on_probe_answered(self, _result: object) -> None:
         self._probing = False
         if self._online:
+            waiting, self._if_online = self._if_online, []
+            for callback in waiting:
+                callback()
             return
         log.info("the Faceter service answers again")
         self._online = True
@@ -144,6 +155,7 @@ class ConnectivityMonitor(QObject):
             return
         self._probing = False
         if self._online:
+            self._if_online.clear()  # their failure was the service's: the one message says it
             self.report(exc)  # check() found it gone
             return
         self._attempt += 1

@@ -66,6 +66,8 @@ def test_a_failed_live_stream_reopens_and_its_message_goes_when_video_flows(qtbo
         assert view.playback.live_health.label == "● LIVE"
 
         backend.fail("The video stream could not be played (from 127.0.0.1). Check the connection and retry.")
+        # Posted once the service answered the connectivity probe (it is the stream, not the service).
+        qtbot.waitUntil(lambda: bool(bar.messages()), timeout=5000)
         assert [level for level, _ in bar.messages()] == [MessageLevel.ERROR]
         assert bar.messages()[0][1].startswith(f"Cannot play {camera.title}")
         assert view.playback.live_health.state is LiveState.RECONNECTING
