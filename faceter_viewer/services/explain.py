@@ -56,6 +56,7 @@ _OS_REASONS = {
     errno.EDQUOT: "the disk quota is used up",
     errno.EROFS: "the disk is read-only",
     errno.ENOENT: "no such file or folder",
+    errno.ENOTDIR: "a file is where a folder should be",
     errno.ENAMETOOLONG: "the file name is too long",
 }
 
@@ -109,6 +110,6 @@ def _details(exc: BaseException) -> str:
         if exc.request_id:
             lines.append(f"Request id: {exc.request_id}")
     cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
-    if cause is not None:
+    if cause is not None and (type(cause), str(cause)) != (type(exc), str(exc)):  # mkdir(parents=True) repeats itself
         lines.append(f"Caused by {type(cause).__name__}: {cause}")
     return redact("\n".join(lines))
