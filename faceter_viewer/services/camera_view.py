@@ -7,7 +7,9 @@ connect to its signals (napari's `QtDims(dims)`); a grid tile is one more Camera
 Switching camera re-targets it (`set_camera`); nothing else changes.
 
 What happens that the user should notice (a failed load, a jumped gap, a snapshot saved) is
-posted to the session's MessageHub. What a camera *is* (offline, no archive access, no audio,
+posted to the session's MessageHub; what is said about the camera on screen carries its id as the
+message's scope, and leaving the camera takes those messages back (`set_camera`), so nothing said
+about one camera stays up over another. What a camera *is* (offline, no archive access, no audio,
 the timeline showing /recordings) is `status`, shown in place by the views, never a banner.
 """
 
@@ -25,7 +27,8 @@ from PySide6.QtGui import QImage
 
 from faceter_viewer.core.filenames import safe_filename
 from faceter_viewer.player.backend import PlayerBackend
-from faceter_viewer.services.messages import MessageLevel
+from faceter_viewer.services.explain import explain
+from faceter_viewer.services.messages import Message, MessageLevel
 from faceter_viewer.services.playback import Mode, PlaybackController
 from faceter_viewer.services.session import Session
 from faceter_viewer.services.snapshots import snapshot_folder, write_png
@@ -133,7 +136,7 @@ class CameraView(QObject):
         self.playback.gap_skipped.connect(self._on_playback_gap_skipped)
         self.playback.no_archive.connect(self._on_playback_no_archive)
         self.playback.failed.connect(self._on_playback_failed)
-        self.playback.refused.connect(self.messages.warning)
+        self.playback.refused.connect(self._on_playback_refused)
         self.timeline_data.failed.connect(self._on_timeline_data_failed)
         self.timeline_data.source_changed.connect(lambda _source: self._update_status())
         self.timeline_data.loading_changed.connect(lambda _loading: self._update_status())
@@ -165,13 +168,18 @@ class CameraView(QObject):
 
     def set_camera(self, camera: Camera) -> None:
         """Show a camera: its live stream (or its preview when offline) and its timeline. The
-        same camera again (a fresher copy from a camera-list refresh) keeps what plays."""
-        same = self.camera is not None and self.camera.id == camera.id
+        same camera again (a fresher copy from a camera-list refresh) keeps what plays (and what
+        was said about it); another camera takes back the messages about the one left."""
+        previous = self.camera
+        same = previous is not None and previous.id == camera.id
         self.camera = camera
         if same:
             self.playback.camera = camera  # fresher details (token, grants)
             self._update_status()  # a copy that differs (grants, token) is a new status
             return
+        if previous is not None:
+            self._live_error_key = None  # its message goes with the scope
+            self.messages.clear_scope(previous.id)
         self.playback.set_camera(camera)
         self._last_recording, self._archive_end_announced = None, False
         self.thumbnails.cancel()
@@ -278,7 +286,7 @@ class CameraView(QObject):
             image,
             path,
             on_done=self._on_snapshot_written,
-            on_error=lambda exc: self.messages.error(f"Could not save the snapshot: {exc}"),
+            on_error=self._on_snapshot_failed,
         )
 
     def close(self) -> None:
@@ -305,9 +313,9 @@ class CameraView(QObject):
 
     def _rtsp_or_fallback(self, camera: Camera, rtsp_supported: bool | None) -> str | None:
         if not camera.live_rtsp_url:
-            self.messages.info(f"“{camera.title}” has no RTSP address; playing HLS.")
+            self._post(f"“{camera.title}” has no RTSP address; playing HLS.", MessageLevel.INFO)
         elif rtsp_supported is False:
-            self.messages.warning("This VLC cannot play RTSP (it was built without live555); playing HLS instead.")
+            self._post("This VLC cannot play RTSP (it was built without live555); playing HLS instead.", MessageLevel.WARNING)
         else:
             return camera.live_rtsp_url
         self.stream = Stream.HLS
@@ -339,23 +347,32 @@ class CameraView(QObject):
 
     # --- what happened: messages ----------------------------------------------------------------
 
+    def _post(self, text: str, level: MessageLevel, **options) -> Message:
+        """A message about the camera on screen: scoped to it, so it goes when the user leaves it."""
+        return self.messages.post(text, level, scope=self.camera.id if self.camera else None, **options)
+
     def _on_playback_gap_skipped(self, start: float, end: float) -> None:
         minutes = (end - start) / 60
         gap = f"{minutes:.0f} min" if minutes >= 1 else f"{end - start:.0f} s"
-        self.messages.info(
+        self._post(
             f"No video from {datetime.fromtimestamp(start):%H:%M:%S}: jumped over a gap of {gap} "
-            f"to {datetime.fromtimestamp(end):%Y-%m-%d %H:%M:%S}."
+            f"to {datetime.fromtimestamp(end):%Y-%m-%d %H:%M:%S}.",
+            MessageLevel.INFO,
         )
 
     def _on_playback_no_archive(self, t: float) -> None:
-        self.messages.info(f"There is no archive video from {datetime.fromtimestamp(t):%Y-%m-%d %H:%M:%S} on.")
+        self._post(f"There is no archive video from {datetime.fromtimestamp(t):%Y-%m-%d %H:%M:%S} on.", MessageLevel.INFO)
         self.go_live()  # live, or the offline camera's last preview: never "archive" with nothing
 
-    def _on_playback_failed(self, text: str) -> None:
-        self.messages.post(text, MessageLevel.ERROR, action_text="Retry", on_action=self.retry)
+    def _on_playback_refused(self, text: str) -> None:
+        self._post(text, MessageLevel.WARNING)
 
-    def _on_timeline_data_failed(self, text: str) -> None:
-        self.messages.post(text, MessageLevel.WARNING, action_text="Retry", on_action=self.timeline_data.retry)
+    # `details`: for when the controller and the timeline service send explain()'s details too.
+    def _on_playback_failed(self, text: str, details: str | None = None) -> None:
+        self._post(text, MessageLevel.ERROR, action_text="Retry", on_action=self.retry, details=details)
+
+    def _on_timeline_data_failed(self, text: str, details: str | None = None) -> None:
+        self._post(text, MessageLevel.WARNING, action_text="Retry", on_action=self.timeline_data.retry, details=details)
 
     def _on_backend_error_occurred(self, message: str) -> None:
         if self.playback.mode is Mode.ARCHIVE:
@@ -374,9 +391,7 @@ class CameraView(QObject):
         # Live re-opens itself (services/live_keeper.py); the message goes when pictures flow.
         key = f"live-error:{self.camera.id if self.camera else ''}"
         self._live_error_key = key
-        self.messages.post(
-            f"Cannot play {title}: {message}", MessageLevel.ERROR, action_text="Retry", on_action=self.retry, key=key
-        )
+        self._post(f"Cannot play {title}: {message}", MessageLevel.ERROR, action_text="Retry", on_action=self.retry, key=key)
 
     def _on_connectivity_online_changed(self, online: bool) -> None:
         if not online:
@@ -396,8 +411,12 @@ class CameraView(QObject):
         log.info("first frame shown after %.0f ms (%s)", seconds * 1000, self.camera.title if self.camera else "?")
 
     def _on_snapshot_written(self, path: Path) -> None:
-        self.messages.info(f"Snapshot saved: {path}")
+        self.messages.info(f"Snapshot saved: {path}")  # about a file, not the camera: it stays
         self.snapshot_saved.emit(str(path))
+
+    def _on_snapshot_failed(self, exc: BaseException) -> None:
+        explanation = explain(exc, "save the snapshot")
+        self.messages.error(explanation.text, details=explanation.details)
 
     def _on_timeline_data_intervals_changed(self, starts, ends) -> None:
         self._intervals_shown = len(starts) > 0

@@ -37,6 +37,7 @@ from faceter_viewer.api import errors
 from faceter_viewer.api.archive import ArchiveClient
 from faceter_viewer.api.models import Camera
 from faceter_viewer.core.lru_cache import LruCache
+from faceter_viewer.services.explain import explain
 from faceter_viewer.services.session import Session
 
 log = logging.getLogger("faceter_viewer.services.thumbnails")
@@ -250,8 +251,7 @@ def _load_thumbnail(archive: ArchiveClient, bucket_time: float, jpeg: bytes | No
 
 
 def thumbnail_error_message(exc: BaseException) -> str:
+    """Why there is no preview, under "no preview" in the popup: in the user's words."""
     if isinstance(exc, errors.PermissionDeniedError):
         return "No archive access for this camera"
-    if isinstance(exc, errors.FaceterError):
-        return exc.message
-    return f"Preview failed: {type(exc).__name__}"
+    return explain(exc, "load the preview").reason

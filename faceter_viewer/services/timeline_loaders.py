@@ -15,6 +15,7 @@ from faceter_viewer.api.integration import IntegrationClient
 from faceter_viewer.api.models import Event
 from faceter_viewer.core.timeline.chunks import Chunk, EventData, EventTypeTable
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
+from faceter_viewer.services.explain import explain
 
 
 class LoadKind(enum.StrEnum):
@@ -70,14 +71,8 @@ def load_events(
 
 
 def user_message(exc: BaseException, kind: str) -> str:
-    """What the user reads for a failed load."""
-    what = "events" if kind == EVENTS else "archive"
+    """What the user reads for a failed load (explain(): no method, path or status in it). A
+    refusal names what this camera's key lacks; everything else says what could not load, why."""
     if isinstance(exc, errors.PermissionDeniedError):
         return "No access to this camera's events" if kind == EVENTS else "No archive access for this camera"
-    if isinstance(exc, errors.AuthenticationError):
-        return "The integration key was rejected"
-    if isinstance(exc, errors.NetworkError):
-        return f"Could not load the {what}: the service cannot be reached"
-    if isinstance(exc, errors.FaceterError):
-        return f"Could not load the {what}: {exc.message}"
-    return f"Could not load the {what}: {type(exc).__name__}"
+    return explain(exc, "load the events" if kind == EVENTS else "load the archive").text

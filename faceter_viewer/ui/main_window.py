@@ -1,4 +1,6 @@
-"""The main window: message bar, camera browser and details on the left, the player on the right.
+"""The main window: camera browser and details on the left, the player on the right, and the
+message bar floating over the top of the player's side. It takes no room, so a banner never moves
+the camera list under the mouse; and it covers neither the camera filter nor the list.
 
 It owns no I/O: the Session loads cameras on its worker threads, the player backend plays.
 Window geometry, splitters and the last camera are restored from QSettings. Its keyboard
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QVBox
 
 from faceter_viewer import __version__
 from faceter_viewer.api import errors
+from faceter_viewer.services.explain import explain
 from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import CameraDetails
@@ -65,7 +68,13 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.left_splitter)
-        self.main_splitter.addWidget(self._player_placeholder)
+        # The player's side: the placeholder, then the player panel. The message bar floats over
+        # its top, in no layout (ui/message_bar.py float_over).
+        self.player_side = QWidget(self)
+        side_layout = QVBoxLayout(self.player_side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self._player_placeholder)
+        self.main_splitter.addWidget(self.player_side)
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([340, 900])
@@ -73,9 +82,9 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.message_bar)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
+        self.message_bar.float_over(self.player_side)
 
         self.service_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.service_label)
@@ -93,10 +102,8 @@ class MainWindow(QMainWindow):
         """Bring in the session and the player (after the window is shown) and load cameras."""
         self.session = session
         self.player_panel = player_panel
-        splitter_state = self.main_splitter.saveState()
-        self.main_splitter.replaceWidget(1, player_panel)
+        self.player_side.layout().replaceWidget(self._player_placeholder, player_panel)
         self._player_placeholder.deleteLater()
-        self.main_splitter.restoreState(splitter_state)
         self.message_bar.listen(session.messages)  # every service's messages, one path
         player_panel.bind_actions(self.commands)
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
@@ -166,7 +173,10 @@ class MainWindow(QMainWindow):
             return  # the app asks for the key again
         if isinstance(exc, errors.NetworkError):
             return  # the connectivity message says it; the list loads when the service is back
-        self.session.messages.error(f"Could not load the cameras: {exc}", action_text="Retry", on_action=self.refresh)
+        explanation = explain(exc, "load the cameras")
+        self.session.messages.error(
+            explanation.text, action_text="Retry", on_action=self.refresh, details=explanation.details
+        )
 
     def _on_browser_camera_selected(self, camera: Camera) -> None:
         self.details.show_camera(camera)

@@ -37,6 +37,7 @@ from faceter_viewer.api import errors
 from faceter_viewer.api.credentials import KeyLocation, KeyStore
 from faceter_viewer.api.integration import IntegrationClient
 from faceter_viewer.api.redaction import register_secret
+from faceter_viewer.services.explain import explain
 from faceter_viewer.services.tasks import TaskRunner
 from faceter_viewer.ui.message_bar import MessageBar, MessageLevel
 
@@ -125,7 +126,7 @@ def explain_failure(exc: BaseException | None, url: str) -> Explanation:
             f"Check the service URL (for example {URL_EXAMPLE}).",
         )
     if isinstance(exc, errors.FaceterError):
-        return Explanation(Problem.SERVICE_ERROR, f"Signing in failed: {exc}")
+        return Explanation(Problem.SERVICE_ERROR, explain(exc, "sign in").text)  # no status or path
     # A bug, not a service problem: say so plainly; the details are in the log.
     return Explanation(Problem.SERVICE_ERROR, f"Signing in failed unexpectedly ({type(exc).__name__}).")
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 import time
 
+from PySide6.QtGui import QImage
 
 from faceter_viewer.app import WORKERS
 from faceter_viewer.services.camera_view import CameraView
 from faceter_viewer.services.playback import Mode
+from faceter_viewer.ui.message_bar import MessageBar
 from tests.helpers.demo_fixtures import recent_archive_time
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.sessions import session  # noqa: F401 (fixture)
@@ -98,4 +100,47 @@ def test_switching_camera_retargets_everything(qtbot, session, demo_client):
     assert view.playback.camera.id == second.id
     assert view.backend.last_opened.url == second.live_hls_url
     assert len(view.backend.opened) == 2  # live of the first, then of the second
+    view.close()
+
+
+def test_what_is_said_about_a_camera_goes_when_the_user_leaves_it(qtbot, session, demo_client):
+    cameras = demo_client.list_cameras()
+    no_archive = cameras[SERVER_ROOM]
+    other = next(c for c in cameras if c.is_online and c.has_archive_access)
+    bar = MessageBar(info_timeout_ms=0)
+    qtbot.addWidget(bar)
+    bar.listen(session.messages)
+    view = CameraView(session, FakeBackend())
+    view.set_camera(no_archive)
+    view.play_archive(time.time() - 600)  # refused at once: this key has no archive for it
+    view.play_archive(time.time() - 300)
+    refused = [m for m in session.posted if "no archive access" in m.text]
+    assert refused and all(m.scope == no_archive.id for m in refused)
+    assert [row.repeats for row in bar.rows()] == [2]  # "(×2)", as in the issue
+    session.messages.error("Could not load the cameras: the Faceter service cannot be reached.")  # no scope
+    view.set_camera(no_archive.model_copy())  # a fresher copy of the same camera: it stays said
+    assert len(bar.messages()) == 2
+    view.set_camera(other)
+    assert [text for _, text in bar.messages()] == ["Could not load the cameras: the Faceter service cannot be reached."]
+    view.play_archive(time.time() + 3600)  # in the future: said about `other`...
+    assert session.posted[-1].scope == other.id
+    view.set_camera(no_archive)  # ...and gone when the user leaves it
+    assert len(bar.messages()) == 1
+    view.close()
+
+
+def test_a_snapshot_that_cannot_be_written_says_why_in_plain_words(qtbot, session, demo_client, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the snapshot folder should be")
+    view = CameraView(session, FakeBackend(), snapshot_dir=blocker / "snapshots")
+    view.set_camera(next(c for c in demo_client.list_cameras() if c.is_online))
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(0)
+    view.save_snapshot(fallback=image)
+    qtbot.waitUntil(lambda: any(m.text.startswith("Could not save the snapshot") for m in session.posted), timeout=10000)
+    message = next(m for m in session.posted if m.text.startswith("Could not save the snapshot"))
+    assert "Errno" not in message.text and "Error" not in message.text
+    assert str(blocker) in message.text  # which folder
+    assert message.details and "Errno" in message.details  # the technical text, for the details
+    assert message.scope is None  # about a file, not the camera: it stays when the user moves on
     view.close()

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from faceter_viewer.api.redaction import register_secret
+from faceter_viewer.services.messages import MessageHub
 from faceter_viewer.ui.message_bar import MAX_ROWS, MessageBar, MessageLevel
 
 
@@ -98,8 +102,6 @@ def test_messages_are_redacted_and_plain_text(bar):
 
 
 def test_a_withdrawn_message_leaves_the_bar_and_others_stay(qtbot, bar):
-    from faceter_viewer.services.messages import MessageHub
-
     hub = MessageHub()
     bar.listen(hub)
     hub.error("Cannot play Entrance: the stream failed", key="live-error:cam-1")
@@ -128,3 +130,144 @@ def test_a_message_with_the_key_of_a_shown_one_replaces_it(bar):
     assert bar.messages() == [(MessageLevel.ERROR, "Cannot play Entrance: the stream failed")]
     bar.withdraw("live-error:cam-1")
     assert bar.messages() == [] and bar.isHidden()
+
+
+def test_a_newer_message_with_a_shown_key_updates_that_row_in_place(qtbot, bar):
+    bar.show_message("Cameras loaded", MessageLevel.WARNING)
+    row = bar.show_message("Faceter service unreachable, retrying in 3 s", MessageLevel.INFO, key="reconnect")
+    bar.show_message("Faceter service unreachable, retrying in 3 s", MessageLevel.INFO, key="reconnect")
+    assert row.repeats == 2
+    bar.show_message("Last one", MessageLevel.WARNING)
+    closed = []
+    bar.message_closed.connect(lambda level, text: closed.append(text))
+    text_label, close_button = row.text_label, row.close_button
+    for seconds in (2, 1):
+        again = bar.show_message(f"Faceter service unreachable, retrying in {seconds} s", MessageLevel.INFO, key="reconnect")
+        assert again is row and bar.rows().index(row) == 1  # the same widget, the same place
+        assert row.repeats == 1 and "×" not in row.text_label.text()
+    assert closed == []  # nothing was taken down and put up again
+    assert row.text_label is text_label and row.close_button is close_button
+    assert row.hide_timer.isActive()
+
+    # Everything a row says follows: level (word, colour, icon), action, details.
+    calls = []
+    note_style = row.styleSheet()
+    bar.show_message(
+        "Faceter service unreachable",
+        MessageLevel.ERROR,
+        "Retry now",
+        lambda: calls.append(1),
+        key="reconnect",
+        details="NetworkError: GET /v1/cameras: cannot connect",
+    )
+    assert bar.rows().index(row) == 1
+    assert row.level == MessageLevel.ERROR and "Error:" in row.prefix_label.text()
+    assert row.accessibleName() == "Error: Faceter service unreachable"
+    assert row.styleSheet() != note_style and row.property("level") == "error"
+    assert not row.hide_timer.isActive()  # an error stays
+    assert row.action_button is not None and row.action_button.text() == "Retry now"
+    assert not row.details_button.isHidden()
+    bar.show_message("Faceter service reachable again", MessageLevel.INFO, key="reconnect")
+    assert row.action_button is None and row.details_button.isHidden() and row.details_label.isHidden()
+    assert bar.messages()[1] == (MessageLevel.INFO, "Faceter service reachable again")
+
+
+def test_details_show_on_request_redacted_and_selectable(qtbot, bar):
+    register_secret("details-secret-key-5678")
+    plain = bar.show_message("Snapshot saved", MessageLevel.INFO)
+    assert plain.details_button.isHidden()  # no details: no toggle
+    row = bar.show_message(
+        "Could not load the cameras: the Faceter service cannot be reached.",
+        details="NetworkError: GET /v1/cameras?signature=abc: cannot connect ([Errno 111]) key details-secret-key-5678",
+    )
+    bar.show()
+    assert not row.details_button.isHidden()
+    assert row.details_button.isCheckable() and row.details_button.accessibleName() == "Show details"
+    assert row.details_label.isHidden()
+    assert "Errno" not in row.text_label.text()
+    height = row.sizeHint().height()
+    row.details_button.click()
+    assert row.details_label.isVisible()
+    shown = row.details_label.text()
+    assert "GET /v1/cameras" in shown and "[Errno 111]" in shown
+    assert "abc" not in shown and "details-secret-key-5678" not in shown
+    assert row.details_label.wordWrap()
+    assert row.details_label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    qtbot.waitUntil(lambda: row.sizeHint().height() > height, timeout=2000)
+    row.details_button.click()
+    assert row.details_label.isHidden()
+
+
+def test_leaving_a_scope_takes_its_messages_back_and_the_rest_stay(qtbot, bar):
+    hub = MessageHub()
+    bar.listen(hub)
+    hub.warning("No archive access for this camera", scope="cam-1")
+    hub.error("Cannot play Entrance: the stream failed", key="live-error:cam-1", scope="cam-1")
+    hub.warning("Could not load the events", scope="cam-2")
+    hub.error("Could not load the cameras: the Faceter service cannot be reached.")
+    with qtbot.waitSignal(hub.scope_cleared, timeout=1000) as cleared:
+        hub.clear_scope("cam-1")
+    assert cleared.args == ["cam-1"]
+    assert [text for _, text in bar.messages()] == [
+        "Could not load the events",
+        "Could not load the cameras: the Faceter service cannot be reached.",
+    ]
+    hub.clear_scope("cam-9")  # nothing of that scope: nothing happens
+    assert len(bar.messages()) == 2
+
+
+def test_the_hub_logs_the_details_it_spares_the_banner(caplog):
+    hub = MessageHub()
+    with caplog.at_level(logging.INFO, logger="faceter_viewer.services.messages"):
+        message = hub.error("Could not load the cameras: the service did not answer in time.", details="TimeoutError: GET /v1/cameras\nHTTP status: 504", scope="x")
+    assert message.details.startswith("TimeoutError") and message.scope == "x"
+    assert "GET /v1/cameras | HTTP status: 504" in caplog.text
+    assert "did not answer in time" in caplog.text
+
+
+def test_floating_over_a_host_moves_none_of_its_widgets(qtbot):
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    content = QLabel("content", host)
+    layout.addWidget(content)
+    bar = MessageBar(host, info_timeout_ms=0)
+    bar.float_over(host, margin=4)
+    host.resize(500, 300)
+    host.show()
+    qtbot.waitExposed(host)
+    before = content.geometry()
+    rows = [bar.show_message("x " * 200, MessageLevel.ERROR, "Retry", lambda: None, details="d")]
+    rows.append(bar.show_message("short", MessageLevel.INFO))
+    qtbot.wait(50)
+    assert content.geometry() == before
+    assert bar.isVisible() and bar.geometry().top() == 4 and bar.width() == 500 - 8
+    assert bar.height() >= sum(r.height() for r in rows)
+    on_top = host.childAt(bar.geometry().center())
+    assert on_top is bar or bar.isAncestorOf(on_top)  # the bar is on top
+    tall = bar.height()
+    rows[0].details_button.click()
+    qtbot.waitUntil(lambda: bar.height() > tall, timeout=2000)
+    host.resize(700, 300)
+    qtbot.waitUntil(lambda: bar.width() == 700 - 8, timeout=2000)
+    assert bar.height() < tall + rows[0].details_label.height() + 20  # wider: the long text wraps less
+    bar.clear()
+    assert bar.isHidden() and content.geometry().top() == before.top()
+
+
+def test_the_floating_bar_stays_over_widgets_added_to_its_host_later(qtbot):
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    bar = MessageBar(info_timeout_ms=0)
+    bar.float_over(host)
+    host.resize(400, 300)
+    host.show()
+    bar.show_message("Could not load the cameras: the Faceter service cannot be reached.")
+    late = QLabel("the player panel, attached after the window is shown")
+    layout.addWidget(late)  # reparented into the host
+    late.show()
+    qtbot.wait(20)
+    on_top = host.childAt(bar.geometry().center())
+    assert on_top is bar or bar.isAncestorOf(on_top)
+    assert bar.geometry().topLeft() == host.rect().topLeft() and bar.width() == host.width()
