@@ -367,12 +367,14 @@ class CameraView(QObject):
     def _on_playback_refused(self, text: str) -> None:
         self._post(text, MessageLevel.WARNING)
 
-    # `details`: for when the controller and the timeline service send explain()'s details too.
+    # `details`: explain()'s technical text for the Details view ("" when there is none).
     def _on_playback_failed(self, text: str, details: str | None = None) -> None:
-        self._post(text, MessageLevel.ERROR, action_text="Retry", on_action=self.retry, details=details)
+        self._post(text, MessageLevel.ERROR, action_text="Retry", on_action=self.retry, details=details or None)
 
     def _on_timeline_data_failed(self, text: str, details: str | None = None) -> None:
-        self._post(text, MessageLevel.WARNING, action_text="Retry", on_action=self.timeline_data.retry, details=details)
+        self._post(
+            text, MessageLevel.WARNING, action_text="Retry", on_action=self.timeline_data.retry, details=details or None
+        )
 
     def _on_backend_error_occurred(self, message: str) -> None:
         if self.playback.mode is Mode.ARCHIVE:

@@ -30,6 +30,7 @@ from faceter_viewer.core.archive_window import MAX_WINDOW_SECONDS, PlaylistWindo
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
 from faceter_viewer.player.backend import PlayerBackend, PlayerState
 from faceter_viewer.services.archive_proxy import ArchiveProxy, ArchiveStream
+from faceter_viewer.services.explain import explain
 from faceter_viewer.services.messages import MessageLevel
 from faceter_viewer.services.live_keeper import LiveHealth, LiveKeeper
 from faceter_viewer.services.session import Session
@@ -51,7 +52,7 @@ class PlaybackController(QObject):
     archive_started = Signal(float)  # the wall time the archive opens at (after a skipped gap too)
     gap_skipped = Signal(float, float)  # from, to
     no_archive = Signal(float)  # nothing to play from that moment on
-    failed = Signal(str)  # a message for the user
+    failed = Signal(str, str)  # a message for the user, its details ("" when none)
     refused = Signal(str)  # a message for the user about what no retry can change (no grant)
     span_unavailable = Signal(float, float)  # archive footage that could not be fetched (start, end)
     _stream_span_failed = Signal(object, float, float, object)  # from a proxy thread: (stream, start, end, exc)
@@ -134,7 +135,8 @@ class PlaybackController(QObject):
         try:
             archive = self.session.archive(camera)
         except errors.FaceterError as exc:
-            self.failed.emit(str(exc))
+            explanation = explain(exc, f"play the archive of {camera.title}")
+            self.failed.emit(explanation.text, explanation.details)
             return
         proxy = self.session.archive_proxy()
         self._tasks.submit(
@@ -203,7 +205,7 @@ class PlaybackController(QObject):
             return
         # An error is not "no archive": stay at that moment and let the user try again.
         title = self.camera.title if self.camera is not None else "this camera"
-        self.failed.emit(f"Could not load the archive of {title} from {_clock(t)}.")
+        self.failed.emit(f"Could not load the archive of {title} from {_clock(t)}.", explain(exc, "load the archive").details)
 
     # --- the end of a window, missing footage, failures -------------------------------------
 
@@ -230,6 +232,8 @@ class PlaybackController(QObject):
             MessageLevel.ERROR,
             action_text="Retry",
             on_action=lambda: self._retry_span(stream, start),
+            details=explain(exc, "load the archive").details,
+            scope=self.camera.id if self.camera is not None else None,
         )
 
     def _retry_span(self, stream: ArchiveStream, start: float) -> None:
@@ -277,7 +281,7 @@ class PlaybackController(QObject):
             return
         self._resumes += 1
         if self._resumes > RESUME_LIMIT:
-            self.failed.emit(f"Archive playback stopped: {why}")
+            self.failed.emit(f"Archive playback stopped: {why}", "")  # why: the player's own words
             return
         log.info("resuming archive playback at %.3f (%s)", at, why)
         self._open_archive(at)

@@ -30,7 +30,7 @@ Signals (GUI thread):
                                       EventType values first (enum order), unknown ones appended
                                       as they appear (codes stay valid for the service's life)
     loading_changed(bool)             a load is running / all done
-    failed(str)                       a user message ("No archive access for this camera", ...)
+    failed(str, str)                  a user message ("No archive access for this camera", ...) and its details
     source_changed(LoadKind)          ARCHIVE | RECORDINGS (StrEnum: equal to "archive", "recordings")
 Each changes only when the data behind the wanted range changed (not on every request_range).
 """
@@ -57,6 +57,7 @@ from faceter_viewer.core.timeline.chunks import (
     wanted_chunks,
 )
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
+from faceter_viewer.services.explain import explain
 from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import Ticket
 from faceter_viewer.services.timeline_loaders import (
@@ -87,7 +88,7 @@ class TimelineDataService(QObject):
     intervals_changed = Signal(object, object)
     events_changed = Signal(object, object, list)
     loading_changed = Signal(bool)
-    failed = Signal(str)
+    failed = Signal(str, str)  # a user message, its details
     source_changed = Signal(object)  # LoadKind.ARCHIVE or LoadKind.RECORDINGS
 
     def __init__(
@@ -348,7 +349,7 @@ class TimelineDataService(QObject):
         else:
             self._paused.add(key[1])
             if not self._is_standing_refusal(key[1], exc):
-                self.failed.emit(user_message(exc, key[1]))
+                self.failed.emit(user_message(exc, key[1]), explain(exc, f"load the {key[1]}").details)
         self._schedule_plan()
 
     def _on_connectivity_recovered(self) -> None:

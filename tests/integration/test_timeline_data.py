@@ -54,7 +54,7 @@ class Recorder:
         self.loading: list[bool] = []
         service.intervals_changed.connect(lambda s, e: self.intervals.append((s, e)))
         service.events_changed.connect(lambda t, c, n: self.events.append((t, c, n)))
-        service.failed.connect(self.failed.append)
+        service.failed.connect(lambda text, _details: self.failed.append(text))
         service.source_changed.connect(self.sources.append)
         service.loading_changed.connect(self.loading.append)
 

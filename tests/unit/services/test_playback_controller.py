@@ -50,7 +50,7 @@ def controller(demo_client: IntegrationClient, runner: TaskRunner, backend: Fake
     controller.events = []
     controller.gap_skipped.connect(lambda a, b: controller.events.append(("gap_skipped", a, b)))
     controller.no_archive.connect(lambda t: controller.events.append(("no_archive", t)))
-    controller.failed.connect(lambda text: controller.events.append(("failed", text)))
+    controller.failed.connect(lambda text, _details: controller.events.append(("failed", text)))
     controller.refused.connect(lambda text: controller.events.append(("refused", text)))
     yield controller
     controller.stop()
@@ -287,7 +287,7 @@ def test_resumes_stop_after_the_limit(qtbot, controller, backend, demo_client, d
             backend.fail()  # no frame ever shows
     with qtbot.waitSignal(controller.failed, timeout=SIGNAL_TIMEOUT) as failed:
         backend.fail("the stream failed again")
-    assert failed.args == ["Archive playback stopped: the stream failed again"]
+    assert failed.args == ["Archive playback stopped: the stream failed again", ""]
     assert len(backend.opened) == 1 + RESUME_LIMIT
     # The user clicks again: a new request, whose failures are resumed again from zero.
     start_archive(qtbot, controller, camera, recent_archive_time(demo_service))
