@@ -11,9 +11,16 @@ One section per measurement, each its own `--part`:
 - archive-proxy: one archive segment fetched the way libvlc gets it through the session's
   loopback proxy (services/archive_proxy.py: re-signed, retried, cached) vs straight from the
   demo's Archive API with the playlist's signed URL, alternating; median, p95, ratio.
-- (service back → first moving frame: another part, added later.)
+- service-back: archive playing, the demo service closes its port for `--outage` seconds
+  (DemoService.stop_serving) and opens it again; measured from its return to the first frame
+  that moves on from the last one shown before (decoded timecode), `--outages` times. Ours: a
+  PlaybackController on VlcBackend (services/connectivity.py probes, the archive proxy's held
+  segment request fetches again). Peer: a bare python-vlc player on the Archive API's signed
+  playlist URL, playing the same moment at the same time; "did not recover" when it never moves
+  again within 30 s (libvlc skips or ends on the segments it could not fetch).
 
-    .venv/bin/python benchmarks/bench_resilience.py [--part live|archive-proxy|all] [--minutes 5] [--runs 40]
+    .venv/bin/python benchmarks/bench_resilience.py [--part live|archive-proxy|service-back|all]
+        [--minutes 5] [--runs 40] [--outages 5] [--outage 15]
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from faceter_viewer.api.integration import IntegrationClient  # noqa: E402
 from faceter_viewer.demo import DemoService  # noqa: E402
 from faceter_viewer.services.archive_proxy import ArchiveProxy  # noqa: E402
 
-PARTS = ("live", "archive-proxy")  # the other parts add themselves here
+PARTS = ("live", "archive-proxy", "service-back")
 
 
 # --- live: frame age under refused requests ---------------------------------------------------
@@ -153,6 +160,103 @@ def bench_archive_proxy(runs: int) -> None:
         service.stop()
 
 
+# --- service-back: first moving frame after the service returns ------------------------------
+
+RECOVERY_LIMIT_SECONDS = 30.0
+
+
+def bench_service_back(app: QApplication, outages: int, outage_seconds: float) -> None:
+    from benchmarks._bare_vlc import BarePlayer
+    from faceter_viewer.demo.media.timecode import TimecodeError, decode_timecode
+    from faceter_viewer.player.vlc_backend import VlcBackend
+    from faceter_viewer.player.vlc_runtime import wait_for_releases
+    from faceter_viewer.services.playback import PlaybackController
+    from faceter_viewer.services.session import Session
+    from faceter_viewer.services.tasks import TaskRunner
+    from tests.helpers.demo_fixtures import FAST_RETRY
+    from tests.helpers.frames import qimage_to_array
+
+    def decoded(picture) -> float | None:
+        try:
+            return decode_timecode(picture).timestamp()
+        except TimecodeError:
+            return None
+
+    def pump(seconds: float, until=lambda: False) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            if until():
+                return True
+            time.sleep(0.005)
+        return until()
+
+    def moved_after(frames: list[tuple[float, float]], back: float, last: float) -> float | None:
+        return next((m - back for m, shown in list(frames) if m > back and shown > last + 0.02), None)
+
+    ours_ms: list[float] = []
+    theirs_ms: list[float] = []
+    peer_failures = 0
+    service = DemoService(seed=7).start()
+    runner = TaskRunner(4)
+    try:
+        with IntegrationClient(service.integration_key, service.base_url, retry=FAST_RETRY) as client:
+            session = Session(client, runner)
+            camera = next(c for c in client.list_cameras() if c.id == service.cameras[0].id)
+            backend = VlcBackend()
+            controller = PlaybackController(session, backend)
+            controller.set_camera(camera)
+            ours: list[tuple[float, float]] = []
+            backend.frame_ready.connect(
+                lambda image: (t := decoded(qimage_to_array(image))) is not None and ours.append((time.monotonic(), t))
+            )
+            for run in range(outages):
+                # A different moment each run, inside the demo's gap-free last 20 minutes.
+                t = float(service.dataset.anchor - 1100 + run * 150)
+                ours.clear()
+                controller.play_archive(t)
+                bare = BarePlayer()
+                theirs: list[tuple[float, float]] = []
+                bare.on_display = lambda picture: (s := decoded(picture)) is not None and theirs.append((time.monotonic(), s))
+                bare.open(client.archive(camera).playlist_url(t, 600))
+                if not pump(30, lambda: len(ours) > 25 and len(theirs) > 25):
+                    print(f"run {run + 1}: playback did not start; skipped")
+                    bare.close()
+                    continue
+                service.stop_serving()
+                pump(outage_seconds)
+                last_ours, last_theirs = ours[-1][1], (theirs[-1][1] if theirs else 0.0)
+                service.start()
+                back = time.monotonic()
+                pump(RECOVERY_LIMIT_SECONDS, lambda: moved_after(ours, back, last_ours) is not None
+                     and moved_after(theirs, back, last_theirs) is not None)  # fmt: skip
+                mine, peer = moved_after(ours, back, last_ours), moved_after(theirs, back, last_theirs)
+                bare.close()
+                print(
+                    f"run {run + 1}: ours {'did not recover' if mine is None else f'{mine:.2f} s'}, "
+                    f"bare python-vlc {'did not recover' if peer is None else f'{peer:.2f} s'}"
+                )
+                if mine is not None:
+                    ours_ms.append(mine * 1000)
+                if peer is None:
+                    peer_failures += 1
+                else:
+                    theirs_ms.append(peer * 1000)
+            controller.close()
+            backend.close()
+            session.close()
+    finally:
+        runner.shutdown()
+        wait_for_releases(10.0)
+        service.stop()
+    print(f"service gone for {outage_seconds:g} s, {outages} times, archive playing:")
+    if ours_ms:
+        print("  " + summary("service back → first moving frame, ours", ours_ms, theirs_ms or None, goal="≤ 10 s"))
+    if theirs_ms:
+        print("  " + summary("service back → first moving frame, bare vlc", theirs_ms))
+    print(f"  bare python-vlc did not recover within {RECOVERY_LIMIT_SECONDS:g} s in {peer_failures} of {outages} outages")
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -161,12 +265,16 @@ def main() -> None:
     parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
     parser.add_argument("--minutes", type=float, default=5.0, help="live: minutes per error rate")
     parser.add_argument("--runs", type=int, default=40, help="archive-proxy: segments per path")
+    parser.add_argument("--outages", type=int, default=5, help="service-back: how many times the service goes")
+    parser.add_argument("--outage", type=float, default=15.0, help="service-back: seconds it stays gone")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     if args.part in ("live", "all"):
         bench_live(app, args.minutes)
     if args.part in ("archive-proxy", "all"):
         bench_archive_proxy(args.runs)
+    if args.part in ("service-back", "all"):
+        bench_service_back(app, args.outages, args.outage)
 
 
 if __name__ == "__main__":
