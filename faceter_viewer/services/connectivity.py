@@ -67,6 +67,7 @@ class ConnectivityMonitor(QObject):
         self._probe_at: float | None = None  # monotonic: when the next probe starts
         self._probing = False
         self._if_online: list[Callable[[], None]] = []  # check() callers waiting for the answer
+        self._shown: str | None = None  # the countdown text last posted (the same again is no news)
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.tick)
@@ -145,6 +146,7 @@ class ConnectivityMonitor(QObject):
         log.info("the Faceter service answers again")
         self._online = True
         self._timer.stop()
+        self._shown = None
         self._messages.withdraw(MESSAGE_KEY)
         self.online_changed.emit(True)
         self.recovered.emit()
@@ -167,6 +169,9 @@ class ConnectivityMonitor(QObject):
         else:
             seconds = max(1, math.ceil(self._probe_at - self._now()))
             text = f"Faceter service unreachable, retrying in {seconds} s"
+        if text == self._shown:
+            return  # posting it again would count as a repeat ("×2") of one message
+        self._shown = text
         self._messages.post(
             text, MessageLevel.WARNING, action_text="Retry now", on_action=self.retry_now, key=MESSAGE_KEY
         )

@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.left_splitter)
         # The player's side: the placeholder, then the player panel. The message bar floats over
-        # its top, in no layout (ui/message_bar.py float_over).
+        # its top (then over the picture), in no layout (ui/message_bar.py float_over).
         self.player_side = QWidget(self)
         side_layout = QVBoxLayout(self.player_side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
         self.player_panel = player_panel
         self.player_side.layout().replaceWidget(self._player_placeholder, player_panel)
         self._player_placeholder.deleteLater()
+        # Over the picture, under the player's header: the header's "reconnecting…" / "stalled
+        # since …" must stay readable while a message is up.
+        self.message_bar.float_over(player_panel.video)
         self.message_bar.listen(session.messages)  # every service's messages, one path
         player_panel.bind_actions(self.commands)
         session.cameras_loaded.connect(self._on_session_cameras_loaded)

@@ -29,6 +29,7 @@ from faceter_viewer.ui.transport_bar import TransportBar
 log = logging.getLogger("faceter_viewer.ui.player_panel")
 
 CURSOR_INTERVAL_MS = 33  # the timeline cursor follows playback at ~30 Hz
+WAITING_FOR_SERVICE = "Waiting for the Faceter service to answer…"  # the picture while it is gone
 
 
 class PlayerPanel(QWidget):
@@ -100,6 +101,10 @@ class PlayerPanel(QWidget):
         view.camera_changed.connect(self._on_view_camera_changed)
         view.status_changed.connect(self._on_view_status_changed)
         view.picture_note_changed.connect(self._on_view_picture_note_changed)
+        # After the video widget's own error panel (connected in its constructor): while the
+        # service is unreachable, the picture says that, not a stream error of its own.
+        view.backend.error_occurred.connect(self._on_backend_error_occurred)
+        view.session.connectivity.online_changed.connect(self._on_connectivity_online_changed)
         view.offline_preview_loaded.connect(self.video.set_frame)
         view.archive_end_found.connect(self._on_view_archive_end_found)
         view.playable_changed.connect(self._on_view_playable_changed)
@@ -191,6 +196,17 @@ class PlayerPanel(QWidget):
         self.status_label.setToolTip("This camera: " + ", ".join(badges) if badges else "")
         self._update_audio_controls()
         self._update_mode_label()
+
+    def _on_backend_error_occurred(self, _message: str) -> None:
+        if not self.view.session.connectivity.online:
+            self.video.show_message(WAITING_FOR_SERVICE)
+
+    def _on_connectivity_online_changed(self, online: bool) -> None:
+        shown = self.video.message_text()
+        if not online and shown is not None and self.view.playback.mode is not Mode.IDLE:
+            self.video.show_message(WAITING_FOR_SERVICE)  # the stream's error was the service's
+        elif online and shown == WAITING_FOR_SERVICE:
+            self.video.hide_message()
 
     def _on_view_picture_note_changed(self, text: str) -> None:
         if text:

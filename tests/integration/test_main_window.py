@@ -238,9 +238,11 @@ def test_messages_float_over_the_content_and_move_nothing(qtbot, controller, dem
     assert {name: window_rect(widget) for name, widget in watched.items()} == before
     assert bar.height() > 4 * 20
     assert on_top_at(window, bar, window_rect(bar).center())
-    assert window_rect(bar) == window_rect(window.player_panel).adjusted(0, 0, 0, bar.height() - window.player_panel.height())
-    for name in ("filter", "tree"):  # over the player's top: where the user types and clicks stays free
-        assert not window_rect(bar).intersects(before[name]), name
+    video = window.player_panel.video
+    assert window_rect(bar) == window_rect(video).adjusted(0, 0, 0, bar.height() - video.height())
+    header = window.player_panel.mode_label  # "reconnecting…", "stalled since …" stay readable
+    for name, rect in (("filter", before["filter"]), ("tree", before["tree"]), ("header", window_rect(header))):
+        assert not window_rect(bar).intersects(rect), name  # where the user types, clicks and reads
 
     for row in bar.rows():
         row.close_button.click()

@@ -86,3 +86,27 @@ def test_live_says_one_thing_while_the_service_is_gone_and_plays_again_when_back
     assert shown[-1][1] > time.time() - 15.0  # live again, not the picture from before the outage
     # One message while it was gone: nothing raw, nothing about the archive or a failed request.
     assert session.posted and all(t.startswith("Faceter service unreachable") for t in session.posted), session.posted
+
+
+def test_the_picture_says_it_waits_for_the_service_not_a_stream_error(qtbot, outage):
+    from faceter_viewer.ui.player_panel import WAITING_FOR_SERVICE, PlayerPanel
+    from tests.helpers.fake_backend import FakeBackend
+
+    service, session = outage
+    backend = FakeBackend()
+    panel = PlayerPanel(CameraView(session, backend))
+    qtbot.addWidget(panel)
+    try:
+        panel.show_camera(next(c for c in session.client.list_cameras() if c.is_online))
+        backend.show_first_frame()
+        service.stop_serving()
+        backend.fail("The video stream could not be played (from 127.0.0.1). Check the connection and retry.")
+        qtbot.waitUntil(lambda: panel.video.message_text() == WAITING_FOR_SERVICE, timeout=10000)
+        assert not panel.video.retry_button().isVisibleTo(panel.video)  # the banner has "Retry now"
+        backend.fail("The video stream could not be played again.")  # a re-open that failed too
+        assert panel.video.message_text() == WAITING_FOR_SERVICE
+        service.start()
+        qtbot.waitUntil(lambda: session.connectivity.online, timeout=10000)
+        assert panel.video.message_text() is None
+    finally:
+        panel.shutdown()

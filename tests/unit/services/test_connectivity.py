@@ -114,3 +114,14 @@ def test_check_finds_the_service_gone(qtbot, parts) -> None:
     monitor.check()
     qtbot.waitUntil(lambda: not monitor.online)
     assert [m.text for m in posted] == ["Faceter service unreachable, retrying in 2 s"]
+
+
+def test_the_countdown_never_posts_the_same_text_twice(qtbot, parts) -> None:
+    monitor, service, clock, posted, _ = parts
+    service.state = "down"
+    monitor.report(errors.NetworkError("no"))
+    for _ in range(4):
+        clock.t += 0.4
+        monitor.tick()
+    texts = [m.text for m in posted]
+    assert texts == ["Faceter service unreachable, retrying in 2 s", "Faceter service unreachable, retrying in 1 s"]
