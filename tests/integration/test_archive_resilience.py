@@ -142,6 +142,7 @@ def test_the_service_gone_for_15_s_and_back_playback_resumes_where_it_was(qtbot,
             service.stop_serving()
             qtbot.wait(15000)
             before_return = player.frames[-1]
+            cursor = player.controller.current_time()  # what the timeline cursor shows
             service.start()
             back = time.monotonic()
             qtbot.waitUntil(lambda: player.frames[-1][0] > back and len(player.frames) > 0, timeout=10000)
@@ -153,6 +154,7 @@ def test_the_service_gone_for_15_s_and_back_playback_resumes_where_it_was(qtbot,
     stall = max(b[0] - a[0] for a, b in zip(player.frames, player.frames[1:], strict=False))
     assert stall > 5.0  # the picture did stop while the service was gone (more than the buffer)
     assert resumed_after < 10.0
+    assert cursor is not None and abs(cursor - before_return[1]) < 0.5  # at the frame on screen
     assert jumps(player.frames) == []  # resumed at the frame it stopped at: nothing skipped
     assert player.opened == 1  # the proxy's held segment request fetched again: no re-open
     assert player.spans == []  # the footage was never missing, the service was
