@@ -73,6 +73,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("jump_to_time", "&Jump to date and time…", ("Ctrl+G",), "Jump to a date and time in the archive", _W),
     Command("refresh", "&Refresh cameras", ("F5",), "Load the camera list again", _W),
     Command("quit", "&Quit", ("Ctrl+Q",), "Quit Faceter Viewer", _W),
+    Command("shortcuts", "&Keyboard shortcuts", ("F1", "?"), "Show every keyboard shortcut", _W),
+    # event review (issue 10): anywhere but in a text field
+    Command("events_panel", "&Events panel", ("Ctrl+E",), "Show or hide the events of this camera", _W),
+    Command("next_event", "&Next event", ("J",), "Select and play the next event", _W),
+    Command("previous_event", "&Previous event", ("K",), "Select and play the previous event", _W),
+    Command("mark_reviewed", "Mark &reviewed", ("R",), "Mark the selected events reviewed (and move on)", _W),
+    Command("unmark_reviewed", "Mark &unreviewed", ("Shift+R",), "Mark the selected events not reviewed", _W),
+    Command("select_all_events", "Select &all events", ("Ctrl+A",), "Select every event in the list", _W),
+    Command("unreviewed_only", "&Unreviewed only", ("U",), "Show only the events not reviewed yet", _W),
+    Command("bookmark", "&Bookmark…", ("B",), "Create an event at the playhead or the selection", _W),
     # the player, also in fullscreen
     Command("play_pause", "&Play / pause", ("Space",), "Play or pause", _P),
     Command("frame_step", "Next &frame", (".",), "Next frame (archive)", _P),
