@@ -27,6 +27,8 @@ CURSOR_OUTLINE = QColor(0, 0, 0, 160)
 HOVER = QColor(255, 255, 255, 120)
 SELECTION_FILL = QColor(100, 170, 255, 55)
 SELECTION_EDGE = QColor("#64B5F6")
+HIGHLIGHT_FILL = QColor(255, 214, 0, 45)  # the event selected in the list
+HIGHLIGHT_EDGE = QColor("#FFD600")
 READOUT_BG = QColor(20, 22, 26)  # opaque: nothing under a readout shows through
 READOUT_TEXT = QColor("#F0F0F0")
 
@@ -45,6 +47,7 @@ class OverlayState:
     selection: Selection | None
     pending_edge: tuple[Handle, float] | None
     legend_visible: bool
+    highlight: tuple[float, float] | None = None  # the event selected in the events list (start, end)
 
 
 def legend_chip_rect(layout: TimelineLayout, labels: LabelCache) -> QRectF:
@@ -61,6 +64,8 @@ def paint_overlay(painter: QPainter, state: OverlayState, labels: LabelCache) ->
         painter.fillRect(QRectF(x_now, lanes.top(), layout.width - x_now, lanes.height()), FUTURE)
         if x_now > 0:
             painter.fillRect(QRectF(x_now - 0.5, lanes.top() - 2, 1.5, lanes.height() + layout.ticks_h + 2), NOW)
+    if state.highlight is not None:
+        _paint_highlight(painter, state)
     if state.selection is not None:
         _paint_selection(painter, state, labels)
     if state.pending_edge is not None:
@@ -79,6 +84,23 @@ def paint_overlay(painter: QPainter, state: OverlayState, labels: LabelCache) ->
         _paint_hover(painter, state, labels, legend_rect)
     if state.cursor is not None and -8 <= scale.to_x(state.cursor) <= layout.width + 8:
         _paint_cursor(painter, scale.to_x(state.cursor), layout)
+
+
+def _paint_highlight(painter: QPainter, state: OverlayState) -> None:
+    """The selected event: a band over its span (at least a few px wide) and a ring on its glyph row."""
+    layout, scale = state.layout, state.scale
+    start, end = state.highlight  # type: ignore[misc]
+    x0, x1 = scale.to_x(start), scale.to_x(end)
+    if x1 < -8 or x0 > layout.width + 8:
+        return
+    if x1 - x0 < 4:
+        x0, x1 = x0 - 2, x0 + 2
+    top = layout.lanes_top
+    painter.fillRect(QRectF(x0, top, x1 - x0, layout.lanes_bottom - top), HIGHLIGHT_FILL)
+    painter.setPen(QPen(HIGHLIGHT_EDGE, 2))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    centre = scale.to_x(start)
+    painter.drawEllipse(QPointF(centre, layout.glyph_top + layout.glyph_h / 2), GLYPH_PX * 0.9, GLYPH_PX * 0.9)
 
 
 def _paint_selection(painter: QPainter, state: OverlayState, labels: LabelCache) -> None:

@@ -22,6 +22,7 @@ import time
 from dataclasses import replace
 from datetime import tzinfo
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
@@ -36,7 +37,7 @@ from faceter_viewer.services.camera_view import CameraStatus, CameraView
 from faceter_viewer.services.playback import Mode
 from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.timeline_overlay import OverlayState, legend_chip_rect, paint_overlay
-from faceter_viewer.ui.timeline_painter import EventPalette, LabelCache, StaticLayer, TimelineLayout, render_static
+from faceter_viewer.ui.timeline_painter import CELL_PX, EventPalette, LabelCache, StaticLayer, TimelineLayout, render_static
 
 WHEEL_ZOOM_PER_NOTCH = 1.5
 KEY_ZOOM = 2.0
@@ -68,6 +69,7 @@ class TimelineWidget(QWidget):
     jump_requested = Signal(float)
     visible_range_changed = Signal(float, float)
     selection_changed = Signal(float, float)  # NaN, NaN when cleared
+    event_picked = Signal(float)  # a click on an event's glyph: that event's start time
 
     def __init__(
         self,
@@ -93,6 +95,7 @@ class TimelineWidget(QWidget):
         self._scale = TimeScale(anchor - 3600 * 0.9, anchor + 3600 * 0.1, max(1, self.width()))
         self._intervals = ArchiveIntervals.empty()
         self._events = EventSeries.empty()
+        self._highlight: tuple[float, float] | None = None
         self._palette = EventPalette(())
         self._selection = SelectionState()
         self._cursor: float | None = None
@@ -171,6 +174,21 @@ class TimelineWidget(QWidget):
         if self._events.type_names != self._palette.type_names:
             self._palette = EventPalette(self._events.type_names)
         self._invalidate()
+
+    def set_highlighted_event(self, start: float | None, end: float | None = None) -> None:
+        """Mark the event selected elsewhere (the events list); None clears it. The view pans to
+        it when it is out of sight."""
+        highlight = None if start is None else (start, end if end is not None and end > start else start)
+        if highlight == self._highlight:
+            return
+        self._highlight = highlight
+        if highlight is not None and not self._scale.contains(highlight[0]):
+            self._set_scale(self._scale.centered_on(highlight[0]))  # shown, not played
+            self._user_moved_view()
+        self.update()
+
+    def highlighted_event(self) -> tuple[float, float] | None:
+        return self._highlight
 
     def set_cursor(self, t: float | None) -> None:
         """The playback position (None or NaN hides it). While the cursor was in view and runs
@@ -412,6 +430,7 @@ class TimelineWidget(QWidget):
             selection=self._selection.selection,
             pending_edge=self._selection.pending,
             legend_visible=self._legend_visible,
+            highlight=self._highlight,
         )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -492,12 +511,31 @@ class TimelineWidget(QWidget):
         drag, self._drag = self._drag, None
         t = self._scale.to_time(min(max(event.position().x(), 0.0), float(self._scale.width)))
         if drag is Drag.PENDING or (drag is Drag.SCRUB and not self._drag_moved):
+            picked = self._event_near(event.position().x(), event.position().y())
+            if picked is not None:
+                self.event_picked.emit(picked)  # the events list selects it (and plays it)
+                self.update()
+                return
             self._cursor = t
             self.position_clicked.emit(t)
         elif drag is Drag.SCRUB:
             self._cursor = t
             self.scrub_released.emit(t)
         self.update()
+
+    def _event_near(self, x: float, y: float) -> float | None:
+        """The start of the event whose glyph is under (x, y): the glyph row only, so a click
+        in the histogram or the archive bar still plays from that moment."""
+        layout = self.layout_rows()
+        times = self._events.times
+        if not (layout.glyph_top <= y < layout.glyph_top + layout.glyph_h) or len(times) == 0:
+            return None
+        lo, hi = self._scale.to_time(x - CELL_PX / 2), self._scale.to_time(x + CELL_PX / 2)
+        i, j = np.searchsorted(times, lo, "left"), np.searchsorted(times, hi, "right")
+        if i >= j:
+            return None
+        t = self._scale.to_time(x)
+        return float(min(times[i:j], key=lambda v: abs(v - t)))
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         chip = legend_chip_rect(self.layout_rows(), self._labels)

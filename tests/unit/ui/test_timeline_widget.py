@@ -575,3 +575,33 @@ def test_the_archive_view_does_not_follow_now(timeline):
     before = timeline.visible_range()
     timeline.set_now(NOW + 7200)
     assert timeline.visible_range() == before
+
+
+# --- the event selected in the events list --------------------------------------------------------
+
+
+def test_a_click_on_an_event_glyph_picks_that_event_not_a_moment(qtbot, timeline):
+    times = np.array([T0 + 300.0, T0 + 600.0])
+    timeline.set_events(times, np.array([0, 1], dtype=np.int16), [EventType.MOTION.value, EventType.HUMAN.value])
+    picked, clicks = record(timeline.event_picked), record(timeline.position_clicked)
+    layout = timeline.layout_rows()
+    glyph_y = layout.glyph_top + layout.glyph_h // 2
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(int(timeline.scale.to_x(T0 + 600)) + 3, glyph_y))
+    assert picked == [(T0 + 600.0,)] and clicks == []
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(450, glyph_y))  # no glyph there
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(int(timeline.scale.to_x(T0 + 300)), Y))
+    assert len(picked) == 1 and len(clicks) == 2  # the archive row still plays from the moment
+
+
+def test_the_highlighted_event_is_painted_and_brought_into_view(qtbot, timeline):
+    x = 500
+    before = pixel(timeline, x, timeline.layout_rows().hist_top + 2)
+    timeline.set_highlighted_event(T0 + 495.0, T0 + 505.0)
+    qtbot.wait(20)
+    assert pixel(timeline, x, timeline.layout_rows().hist_top + 2) != before
+    jumps = record(timeline.jump_requested)
+    timeline.set_highlighted_event(T0 + 5000.0 - 3600, None)  # out of view: shown, not played
+    start, end = timeline.visible_range()
+    assert start < T0 + 5000.0 - 3600 < end and jumps == []
+    timeline.set_highlighted_event(None)
+    assert timeline.highlighted_event() is None
