@@ -60,6 +60,7 @@ class AppController(QObject):
         self.key_store = KeyStore(fallback_file=Path(platformdirs.user_config_dir("faceter-viewer")) / "integration-key")
         self.demo_service = None
         self.session: Session | None = None
+        self.review_state = None  # services/review_store.py ReviewState, with the session
         self.window = None
         self.sign_in = None
         self._progress_dialog: QProgressDialog | None = None
@@ -185,9 +186,12 @@ class AppController(QObject):
 
         if window is not self.window:
             return  # signed out meanwhile
+        from faceter_viewer.services.review_store import ReviewState
+
         self.session = Session(IntegrationClient(key, url), self.runner, self, messages=self.messages)
         self.session.key_rejected.connect(self._on_session_key_rejected)
-        window.attach_session(self.session, PlayerPanel(CameraView(self.session)))
+        self.review_state = ReviewState(parent=self)  # reviewed events, on disk (its own writer thread)
+        window.attach_session(self.session, PlayerPanel(CameraView(self.session)), self.review_state)
 
     def close_session(self) -> None:
         if self.window is not None:
@@ -197,6 +201,9 @@ class AppController(QObject):
         if self.session is not None:
             self.session.close()
             self.session = None
+        if self.review_state is not None:
+            self.review_state.close()  # pending marks are written first
+            self.review_state = None
 
     def _on_window_sign_out_requested(self) -> None:
         url = self.session.base_url if self.session else None

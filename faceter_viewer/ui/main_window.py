@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from faceter_viewer import __version__
 from faceter_viewer.api import errors
@@ -54,6 +54,8 @@ class MainWindow(QMainWindow):
         self.browser = CameraBrowser(self)
         self.details = CameraDetails(self)
         self.player_panel: PlayerPanel | None = None
+        self.events_panel = None  # ui/events_panel.py, with the session
+        self.events_dock: QDockWidget | None = None
         self._player_placeholder = QLabel("Loading the player…", self)
         self._player_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._player_placeholder.setStyleSheet("background: black; color: #bbb;")
@@ -98,8 +100,9 @@ class MainWindow(QMainWindow):
         self.browser.camera_selected.connect(self._on_browser_camera_selected)
         self._restore_state()
 
-    def attach_session(self, session: Session, player_panel: PlayerPanel) -> None:
-        """Bring in the session and the player (after the window is shown) and load cameras."""
+    def attach_session(self, session: Session, player_panel: PlayerPanel, review_state=None) -> None:
+        """Bring in the session and the player (after the window is shown) and load cameras.
+        With a `review_state` (services/review_store.py) the events panel comes too."""
         self.session = session
         self.player_panel = player_panel
         self.player_side.layout().replaceWidget(self._player_placeholder, player_panel)
@@ -109,9 +112,55 @@ class MainWindow(QMainWindow):
         self.message_bar.float_over(player_panel.video)
         self.message_bar.listen(session.messages)  # every service's messages, one path
         player_panel.bind_actions(self.commands)
+        if review_state is not None:
+            self._add_events_panel(player_panel, review_state)
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
         session.cameras_failed.connect(self._on_session_cameras_failed)
         self.refresh()
+
+    def _add_events_panel(self, player_panel: PlayerPanel, review_state) -> None:
+        from faceter_viewer.ui.events_panel import EventsPanel
+
+        panel = EventsPanel(player_panel.view, review_state, self.settings, self)
+        panel.attach_timeline(player_panel.timeline)
+        self.events_panel = panel
+        dock = QDockWidget("Events", self)
+        dock.setObjectName("eventsDock")
+        dock.setWidget(panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.events_dock = dock
+        visible = self.settings.value("window/eventsVisible", True, bool)
+        dock.setVisible(visible)
+        dock.visibilityChanged.connect(self._on_events_dock_visibility_changed)
+        commands = self.commands
+        commands.bind("events_panel", self.toggle_events_panel)
+        commands.bind("next_event", panel.next_event)
+        commands.bind("previous_event", panel.previous_event)
+        commands.bind("mark_reviewed", panel.mark_reviewed)
+        commands.bind("unmark_reviewed", panel.unmark_reviewed)
+        commands.bind("select_all_events", panel.select_all)
+        commands.bind("unreviewed_only", panel.toggle_unreviewed_only)
+        menu = QMenu("&Events", self)
+        for name in ("events_panel", "next_event", "previous_event", "mark_reviewed", "unmark_reviewed",
+                     "select_all_events", "unreviewed_only"):  # fmt: skip
+            menu.addAction(commands[name])
+        self.menuBar().insertMenu(self._help_menu.menuAction(), menu)
+        state = self.settings.value("window/dockState")
+        if state is not None:
+            self.restoreState(state)  # the dock's side and width as the user left them
+
+    def toggle_events_panel(self) -> None:
+        dock = self.events_dock
+        if dock is None:
+            return
+        dock.setVisible(not dock.isVisible())
+        if dock.isVisible():
+            self.events_panel.list.setFocus()  # the keys act on the list now
+
+    def _on_events_dock_visibility_changed(self, visible: bool) -> None:
+        if not self.isMinimized():
+            self.settings.setValue("window/eventsVisible", visible)
 
     # --- menus ------------------------------------------------------------------------------
 
@@ -137,6 +186,7 @@ class MainWindow(QMainWindow):
         playback_menu.addAction(commands["jump_to_time"])
 
         help_menu = self.menuBar().addMenu("&Help")
+        self._help_menu = help_menu
         if self._log_folder_url is not None:
             logs = QAction("Open &log folder", self)
             logs.triggered.connect(lambda: QDesktopServices.openUrl(self._log_folder_url))
@@ -204,10 +254,14 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         for splitter in (self.main_splitter, self.left_splitter):
             self.settings.setValue(f"window/{splitter.objectName()}", splitter.saveState())
+        if self.events_dock is not None:
+            self.settings.setValue("window/dockState", self.saveState())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        if self.events_panel is not None:
+            self.events_panel.close_panel()
         if self.player_panel is not None:
             self.player_panel.shutdown()
         super().closeEvent(event)
