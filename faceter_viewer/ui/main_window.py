@@ -26,6 +26,7 @@ from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import CameraDetails
 from faceter_viewer.ui.message_bar import MessageBar
+from faceter_viewer.ui.shortcuts_sheet import show_shortcuts_sheet
 
 if TYPE_CHECKING:
     from faceter_viewer.api.models import Camera
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.commands.bind("find_camera", self.browser.focus_filter)
         self.commands.bind("refresh", self.refresh)
         self.commands.bind("quit", self.close)
+        self.commands.bind("shortcuts", lambda: show_shortcuts_sheet(self))
         self._build_menus()
         self.browser.camera_selected.connect(self._on_browser_camera_selected)
         self._restore_state()
@@ -137,6 +139,7 @@ class MainWindow(QMainWindow):
         playback_menu.addAction(commands["jump_to_time"])
 
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(commands["shortcuts"])
         if self._log_folder_url is not None:
             logs = QAction("Open &log folder", self)
             logs.triggered.connect(lambda: QDesktopServices.openUrl(self._log_folder_url))
