@@ -139,7 +139,6 @@ class MainWindow(QMainWindow):
         playback_menu.addAction(commands["jump_to_time"])
 
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(commands["shortcuts"])
         if self._log_folder_url is not None:
             logs = QAction("Open &log folder", self)
             logs.triggered.connect(lambda: QDesktopServices.openUrl(self._log_folder_url))
@@ -148,6 +147,7 @@ class MainWindow(QMainWindow):
         about.triggered.connect(
             lambda: QMessageBox.about(self, "Faceter Viewer", f"Faceter Viewer {__version__}\nCameras, archive and events.")
         )
+        help_menu.addAction(commands["shortcuts"])
         help_menu.addAction(about)
 
     # --- session ----------------------------------------------------------------------------
