@@ -212,6 +212,23 @@ class TimelineDataService(QObject):
             self._set_source(ARCHIVE)
         self._schedule_plan()
 
+    def reload_events_at(self, t: float) -> None:
+        """An event starting at `t` was just created: the cached events of the chunks holding t
+        are made stale (as if loaded before t, long enough ago), so their tail from a little
+        before t is asked again. What is shown stays until the fresh tail replaces it."""
+        if self._camera is None:
+            return
+        stale = t - self._refresh_seconds  # neither complete when loaded nor recent: reloaded
+        for key in [k for k in self._cache.keys() if k[0] == self._camera.id and k[1] == EVENTS and k[2] is not None]:
+            entry = self._cache.peek(key)
+            if entry is not None and key[2].start <= t < key[2].end and entry.loaded_at > stale:
+                self._cache.put(key, Entry(key[2], stale, entry.data), size=entry.nbytes)
+        running = self._in_flight.get("events")
+        if running is not None and running[0][2] is not None and running[0][2].start <= t < running[0][2].end:
+            self._cancel_load("events")  # it asked before the event existed
+        self._paused.discard(EVENTS)
+        self._schedule_plan()
+
     def events_between(self, a: float, b: float) -> list[Event]:
         """Loaded events with a ≤ startTime ≤ b (for tooltips and jumps), oldest first."""
         times = self._shown_events.times

@@ -26,6 +26,7 @@ from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import CameraDetails
 from faceter_viewer.ui.message_bar import MessageBar
+from faceter_viewer.ui.shortcuts_sheet import show_shortcuts_sheet
 
 if TYPE_CHECKING:
     from faceter_viewer.api.models import Camera
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.commands.bind("find_camera", self.browser.focus_filter)
         self.commands.bind("refresh", self.refresh)
         self.commands.bind("quit", self.close)
+        self.commands.bind("shortcuts", lambda: show_shortcuts_sheet(self))
         self._build_menus()
         self.browser.camera_selected.connect(self._on_browser_camera_selected)
         self._restore_state()
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
         about.triggered.connect(
             lambda: QMessageBox.about(self, "Faceter Viewer", f"Faceter Viewer {__version__}\nCameras, archive and events.")
         )
+        help_menu.addAction(commands["shortcuts"])
         help_menu.addAction(about)
 
     # --- session ----------------------------------------------------------------------------

@@ -38,6 +38,7 @@ class PlayerPanel(QWidget):
         self.view = view
         self.backend = view.backend
         self._fullscreen = False
+        self.bookmark_dialog = None  # the B dialog last opened (it deletes itself when closed)
 
         self.video = VideoWidget(view.backend, self)
         self.title_label = QLabel("Select a camera", self)
@@ -126,6 +127,7 @@ class PlayerPanel(QWidget):
         actions.bind("fullscreen", self.toggle_fullscreen)
         actions.bind("leave_fullscreen", self._leave_fullscreen)
         actions.bind("jump_to_time", self.timeline.open_jump_dialog)
+        actions.bind("bookmark", self.open_bookmark_dialog)
         actions.attach_fullscreen_view(self.video)
 
     # --- what to play (the view-model decides; these are the commands the UI offers) --------
@@ -161,6 +163,14 @@ class PlayerPanel(QWidget):
 
     def save_snapshot(self) -> None:
         self.view.save_snapshot(fallback=self.video.current_image())
+
+    def open_bookmark_dialog(self) -> None:
+        """B: create an event at the selection, else the playhead (ui/bookmark_dialog.py)."""
+        from faceter_viewer.ui.bookmark_dialog import open_bookmark_dialog
+
+        self.bookmark_dialog = open_bookmark_dialog(
+            self.view, selection=self.selection(), fallback_frame=self.video.current_image(), parent=self.window()
+        )
 
     def _on_view_camera_changed(self, camera: Camera) -> None:
         self.title_label.setText(camera.title)
