@@ -166,13 +166,14 @@ class EventReader:
         holds more events than one page, and those past the page cannot be asked for."""
         if millisecond == self._checked:
             return  # the same instant again (Desc may step over it in two requests)
-        self._checked = millisecond
         low, high = millisecond, millisecond + rules.API_TIME_STEP
         if self._lower is not None:
             low = max(low, self._lower)
         if self._upper is not None:
             high = min(high, self._upper)
-        if not self._fetch(PageWindow(low, high)).has_more:
+        crowded = self._fetch(PageWindow(low, high)).has_more  # may raise: read_page asks again
+        self._checked = millisecond
+        if not crowded:
             return
         shown = sum(1 for e in items if rules.floor_api_time(e.start_time) == millisecond and self._inside(e))
         self.truncations.append(Truncation(at=edge, shown=shown))

@@ -315,3 +315,25 @@ def test_iter_events_max_items():
     client = IntegrationClient(KEY, BASE_URL, transport=transport)
     assert len(list(client.iter_events("cam", page_size=10, max_items=12))) == 12
     assert len(transport.requests) == 2
+
+
+def test_a_failed_request_can_be_asked_again_without_losing_the_truncation():
+    crowd = [Event(id=f"t{n}", start_time=T0) for n in range(3)]
+    answers: list[EventPage | Exception] = [
+        _page(*crowd), _page(*crowd), ConnectionError("the check failed"),
+        _page(*crowd), _page(*crowd), _page(*crowd), _page(_event(-5), has_more=False),
+    ]  # fmt: skip
+
+    def fetch(window: PageWindow) -> EventPage:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    reader = EventReader(fetch)
+    assert len(reader.read_page()) == 3
+    with pytest.raises(ConnectionError):
+        reader.read_page()
+    assert [e.id for e in reader.read_page()] == ["e-5"]  # asked again: the same page, then on
+    assert reader.truncations == [Truncation(at=T0, shown=3)]
+    assert reader.done and answers == []
