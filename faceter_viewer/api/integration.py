@@ -28,7 +28,7 @@ from faceter_viewer.api.models import (
     VideoExport,
     VideoExportRequest,
 )
-from faceter_viewer.api.paging import EventPager, PageWindow, iterate_pages
+from faceter_viewer.api.paging import EventReader, PageWindow, iterate_events, paging_order
 from faceter_viewer.api.redaction import register_secret
 from faceter_viewer.api.retry import RetryPolicy
 
@@ -118,7 +118,7 @@ class IntegrationClient:
         )
         return self._parse(EventPage, self._http.send_json("GET", path, params=params), f"GET {path}")
 
-    def iter_events(
+    def event_reader(
         self,
         camera_id: str,
         *,
@@ -127,13 +127,14 @@ class IntegrationClient:
         end: datetime | None = None,
         merge_interval: int | None = None,
         page_size: int = 100,
-        max_items: int | None = None,
         sort: str = SortOrder.DESC,
-    ) -> Iterator[Event]:
-        """Every event of the window across pages, each once (§5)."""
+    ) -> EventReader:
+        """One paged read of the window's events, a page per `read_page()` (§5). Asks nothing
+        until the first read. `sort` None is read as Desc (paging.paging_order)."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
         types = _type_list(types)
-        if sort not in (SortOrder.ASC, SortOrder.DESC):
-            sort = SortOrder.DESC
+        sort = paging_order(sort)
 
         def fetch(window: PageWindow) -> EventPage:
             return self.list_events(
@@ -146,7 +147,32 @@ class IntegrationClient:
                 sort=sort,
             )
 
-        return iterate_pages(fetch, EventPager(sort=sort, start=start, end=end), max_items)
+        return EventReader(fetch, sort=sort, start=start, end=end)
+
+    def iter_events(
+        self,
+        camera_id: str,
+        *,
+        types: Iterable[str] = (),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        merge_interval: int | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        sort: str = SortOrder.DESC,
+    ) -> Iterator[Event]:
+        """Every event of the window across pages, each once, at most `max_items` (§5). Events
+        beyond a page at one millisecond cannot be read; event_reader() reports those."""
+        reader = self.event_reader(
+            camera_id,
+            types=types,
+            start=start,
+            end=end,
+            merge_interval=merge_interval,
+            page_size=page_size,
+            sort=sort,
+        )
+        return iterate_events(reader, max_items)
 
     def create_event(self, camera_id: str, event: NewEvent) -> None:
         """POST /v1/cameras/{id}/events (204). Retried safely: the body carries its eventId."""

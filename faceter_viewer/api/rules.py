@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -96,8 +96,27 @@ def _parse_api_datetime(value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
+API_TIME_STEP = timedelta(milliseconds=1)
+"""§4: the precision datetimes are sent with (format_api_datetime drops what is finer). Events
+may carry finer startTimes (up to 7 digits); §5 rounds its paging bounds outward to this step."""
+
+
+def floor_api_time(value: datetime) -> datetime:
+    """§4/§5: `value` (aware) rounded DOWN to a whole millisecond: the latest time at or before it
+    that format_api_datetime writes exactly. As a lower bound it still includes `value`."""
+    return value - timedelta(microseconds=value.microsecond % 1000)
+
+
+def ceil_api_time(value: datetime) -> datetime:
+    """§4/§5: `value` (aware) rounded UP to a whole millisecond: the earliest time at or after it
+    that format_api_datetime writes exactly. As an upper bound it still includes `value`."""
+    below = floor_api_time(value)
+    return below if below == value else below + API_TIME_STEP
+
+
 def format_api_datetime(value: datetime) -> str:
-    """§4: datetimes are sent as UTC ISO 8601 with `Z` (milliseconds only when present)."""
+    """§4: datetimes are sent as UTC ISO 8601 with `Z` (milliseconds only when present; finer
+    digits are dropped, see floor_api_time/ceil_api_time for bounds that must stay inclusive)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     value = value.astimezone(UTC)

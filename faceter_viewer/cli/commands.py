@@ -1,8 +1,9 @@
-"""The CLI commands: cameras, events, export, demo-server. Same client as the app."""
+"""The CLI commands: cameras, events, create-event, export, demo-server. Same client as the app."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import sys
 import time
@@ -13,18 +14,24 @@ from pathlib import Path
 from faceter_viewer.api import errors, rules
 from faceter_viewer.api.credentials import KEY_ENV, KeyFileError, resolve_base_url, resolve_key
 from faceter_viewer.api.integration import IntegrationClient
-from faceter_viewer.api.models import AudioExportRequest, Camera, ExportTask, VideoExportRequest
+from faceter_viewer.api.enums import EventType, SortOrder
+from faceter_viewer.api.models import AudioExportRequest, Camera, Event, ExportTask, NewEvent, VideoExportRequest
+from faceter_viewer.api.paging import iterate_events
 from faceter_viewer.cli import output
 from faceter_viewer.cli.usage import UsageError
 from faceter_viewer.core.filenames import safe_filename
 
 
 def run(args: argparse.Namespace) -> int:
+    # bad input is a usage error (exit 2) before anything is asked of the service
+    new_event = new_event_from(args) if args.command == "create-event" else None
     with connect(args) as client:
         if args.command == "cameras":
             return cameras(client, args)
         if args.command == "events":
             return events(client, args)
+        if new_event is not None:
+            return create_event(client, args, new_event)
         if args.command == "export":
             return export(client, args)
     raise UsageError(f"unknown command {args.command!r}")
@@ -82,21 +89,93 @@ def events(client: IntegrationClient, args: argparse.Namespace) -> int:
     start, end = output.parse_user_time(args.start, "--from"), output.parse_user_time(args.end, "--to")
     if start and end and end <= start:
         raise UsageError("--to must be later than --from")
-    found = list(
-        client.iter_events(
-            camera.id,
-            types=args.types,
-            start=start,
-            end=end,
-            merge_interval=args.merge_interval,
-            page_size=min(args.limit, 100),
-            max_items=args.limit,
-        )
-    )
+    filters = {"types": args.types, "start": start, "end": end, "merge_interval": args.merge_interval}
+    found: list[Event]
+    if args.sort == "none":
+        # The service's own order cannot be paged (api-rules §5): one request, as it answers.
+        page = client.list_events(camera.id, limit=args.limit, sort=SortOrder.NONE, **filters)
+        found = page.items[: args.limit]
+        if page.has_more and len(found) < args.limit:
+            _note(f"the service sent {len(found)} events and has more; --sort none cannot read past one answer (use --sort desc or asc)")
+    else:
+        sort = SortOrder.ASC if args.sort == "asc" else SortOrder.DESC
+        reader = client.event_reader(camera.id, page_size=min(args.limit, 100), sort=sort, **filters)
+        found = list(iterate_events(reader, args.limit))
+        for truncation in reader.truncations:
+            _note(truncation.message())
     if args.json:
         output.print_json([event.model_dump(mode="json", by_alias=True, exclude_none=True) for event in found])
     else:
         output.print_event_table(found)
+    return 0
+
+
+def _note(text: str) -> None:
+    """A remark on stderr that is not an error (the exit code stays 0)."""
+    print(f"faceter-viewer: {text}", file=sys.stderr)
+
+
+def new_event_from(args: argparse.Namespace) -> NewEvent:
+    """The event create-event will POST, from the command line; UsageError for bad input. The
+    eventId is generated here (models.NewEvent), so a retry after a 5xx resends the same event
+    and cannot create a second one (api-rules §13)."""
+    start = output.parse_user_time(args.start, "--start")
+    assert start is not None  # argparse requires --start
+    end = output.parse_user_time(args.end, "--end")
+    if end is not None and end < start:
+        raise UsageError("--end must not be before --start")
+    return NewEvent(
+        start_date=start,
+        end_date=end,
+        instant=end is None,  # --instant, or no --end
+        event_type=_event_type(args.event_type),
+        attributes=_attributes(args.attrs),
+        snapshot=_snapshot_base64(args.snapshot) if args.snapshot else None,
+    )
+
+
+def _event_type(text: str) -> str:
+    """One of the document's event types, in any letter case."""
+    known = {kind.value.lower(): kind.value for kind in EventType}
+    found = known.get(text.strip().lower())
+    if found is None:
+        raise UsageError(f"--type: unknown event type {text!r} (one of {', '.join(known.values())})")
+    return found
+
+
+def _attributes(pairs: list[str]) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--attr: expected KEY=VALUE, got {pair!r}")
+        if key in attributes:
+            raise UsageError(f"--attr: {key!r} is given twice")
+        attributes[key] = value
+    return attributes
+
+
+def _snapshot_base64(path: str) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--snapshot: cannot read {path}: {exc.strerror or exc}") from None
+    if not data.startswith(b"\xff\xd8\xff"):  # every JPEG starts with SOI and a marker
+        raise UsageError(f"--snapshot: {path} is not a JPEG image")
+    return base64.b64encode(data).decode("ascii")
+
+
+def create_event(client: IntegrationClient, args: argparse.Namespace, event: NewEvent) -> int:
+    camera = find_camera(client, args.camera)
+    client.create_event(camera.id, event)  # retried after a 5xx with the same eventId
+    if args.json:
+        sent = {"cameraId": camera.id, **event.to_api()}
+        if sent.pop("snapshot", None) is not None:
+            sent["snapshotBytes"] = len(base64.b64decode(event.snapshot or ""))
+        output.print_json(sent)
+    else:
+        print(event.event_id)
     return 0
 
 

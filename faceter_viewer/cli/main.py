@@ -2,7 +2,9 @@
 
     faceter-viewer [--demo]                     the desktop app (on the demo service with --demo)
     faceter-viewer [--base-url URL] [--key-file PATH] cameras [--json]
-    faceter-viewer ... events CAMERA [--type TYPE]... [--from ISO] [--to ISO] [--limit N] ...
+    faceter-viewer ... events CAMERA [--type TYPE]... [--from ISO] [--to ISO] [--limit N] [--sort asc|desc|none] ...
+    faceter-viewer ... create-event CAMERA --start ISO [--end ISO | --instant] [--type TYPE]
+                       [--attr KEY=VALUE]... [--snapshot FILE.jpg] [--json]
     faceter-viewer ... export CAMERA --from ISO --duration SECONDS [--mode clip|video|audio] ...
     faceter-viewer demo-server [--port N] [--cameras N] [--seed S] [--token-ttl S] [--faults SPEC]
 
@@ -43,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     cameras = commands.add_parser("cameras", help="list the cameras, by location and room")
     cameras.add_argument("--json", action="store_true", help="print the API objects (camelCase)")
 
-    events = commands.add_parser("events", help="list a camera's events, newest first")
+    events = commands.add_parser("events", help="list a camera's events (newest first unless --sort says otherwise)")
     events.add_argument("camera", metavar="CAMERA", help="camera id or exact title")
     events.add_argument(
         "--type", dest="types", action="append", default=[], metavar="TYPE",
@@ -53,7 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--to", dest="end", metavar="ISO", help="up to this time (no offset = local time)")
     events.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="at most N events in all (default 100)")
     events.add_argument("--merge-interval", type=_positive_int, metavar="SECONDS", help="merge events closer than this")
+    events.add_argument(
+        "--sort", type=str.lower, choices=("desc", "asc", "none"), default="desc",
+        help="desc: newest first (default); asc: oldest first; none: the service's own order, "
+        "one request of at most --limit events (it cannot be paged)",
+    )
     events.add_argument("--json", action="store_true", help="print the API objects (camelCase)")
+
+    create = commands.add_parser(
+        "create-event", help="create an event on a camera; prints the new event's id",
+        description="Create an event (POST /v1/cameras/{id}/events). The event id is made here, "
+        "so a retry after a server error cannot create it twice.",
+    )
+    create.add_argument("camera", metavar="CAMERA", help="camera id or exact title")
+    create.add_argument("--start", required=True, metavar="ISO", help="when it happened (no offset = local time)")
+    span = create.add_mutually_exclusive_group()
+    span.add_argument("--end", metavar="ISO", help="when it ended (no offset = local time)")
+    span.add_argument("--instant", action="store_true", help="an instant event, without duration (the default without --end)")
+    create.add_argument(
+        "--type", dest="event_type", default=EventType.CUSTOM.value, metavar="TYPE",
+        help=f"event type (default Custom; one of {', '.join(t.value for t in EventType)})",
+    )
+    create.add_argument(
+        "--attr", dest="attrs", action="append", default=[], metavar="KEY=VALUE", help="an attribute, repeatable"
+    )
+    create.add_argument("--snapshot", metavar="FILE.jpg", help="a JPEG image to attach (sent as base64)")
+    create.add_argument("--json", action="store_true", help="print the event as sent (camelCase, without the image)")
 
     export = commands.add_parser("export", help="save archive video or audio to a file")
     export.add_argument("camera", metavar="CAMERA", help="camera id or exact title")

@@ -6,14 +6,21 @@ detector's event can outlive a recording). Events are generated for whole UTC da
 past the anchor and shown only once their startTime has passed, so new ones keep "happening"
 while the server runs.
 
+Posted events (POST /v1/cameras/{id}/events) are kept with everything posted: type, instant or
+range, attributes, grid, snapshot and objectSnapshot (a JPEG, decoded, or a URL). They are listed
+like generated ones, at once (whatever their time), and posting an eventId that is already stored
+changes nothing (a retried POST is safe, api-rules §13).
+
 Query semantics (GET /v1/cameras/{id}/events), chosen where the document is silent:
 - `startDate`/`endDate` bound the event's startTime, both inclusive (api-rules §5 paging relies
   on this: the narrowed bound brings the boundary events again and the client drops them);
 - `mergeInterval=N` (seconds) merges events of the same type whose start is less than N seconds
   after the end of the previous one into one event: the first one's id, startTime and
-  attributes, the group's latest endTime, `mergedEventsCount` = group size. It is applied to the
-  filtered window before `limit`;
-- `sortOrder` None (or absent) means Desc, newest first;
+  attributes, the group's latest endTime, `mergedEventsCount` = group size. Groups are formed
+  over the camera's whole event stream (of the asked types) and a group is listed when its
+  startTime is in the window, so that a merged event is the same whatever window a page asks
+  for (§5 paging narrows the window page by page). It is applied before `limit`;
+- `sortOrder` None (or absent) means Desc, newest first; ties in startTime are ordered by id;
 - `limit` defaults to 100 and is capped at 1000; `hasMore` says more matched.
 """
 
@@ -26,7 +33,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
-from faceter_viewer.api.models import EventType, SortOrder
+from faceter_viewer.api.models import EventGrid, EventType, SortOrder
 from faceter_viewer.demo.archive import ArchiveLayout
 from faceter_viewer.demo.dataset import DAY, CameraSpec
 
@@ -51,6 +58,10 @@ _HOUR_WEIGHTS = [1] * 8 + [3] * 12 + [1] * 4
 _NAMES = ["Anna", "Boris", "Chen", "Dina", "Emil", "Farah", "Unknown"]
 
 
+Snapshot = bytes | str
+"""A posted snapshot: the JPEG itself (posted as base64) or the URL posted."""
+
+
 @dataclass(frozen=True, slots=True)
 class DemoEvent:
     id: str
@@ -60,6 +71,12 @@ class DemoEvent:
     end: float
     attributes: dict[str, str] = field(default_factory=dict, hash=False)
     merged_count: int = 1
+    # what only a posted event has
+    posted: bool = False
+    instant: bool = False
+    grid: EventGrid | None = field(default=None, hash=False)
+    snapshot: Snapshot | None = field(default=None, hash=False, repr=False)
+    object_snapshot: Snapshot | None = field(default=None, hash=False, repr=False)
 
 
 def generate_events(camera: CameraSpec, layout: ArchiveLayout, anchor: int) -> list[DemoEvent]:
@@ -171,28 +188,39 @@ class EventStore:
             posted[event.id] = event
             return True
 
+    def posted_event(self, camera_id: str, event_id: str) -> DemoEvent | None:
+        with self._lock:
+            return self._posted.get(camera_id, {}).get(event_id)
+
     def query(self, camera: CameraSpec, query: EventQuery, now: float) -> tuple[list[DemoEvent], bool]:
         """(events of the page, hasMore)."""
         events, starts = self.generated(camera)
-        lo = 0 if query.start is None else bisect.bisect_left(starts, query.start)
-        upper = now if query.end is None else min(now, query.end)
-        hi = bisect.bisect_right(starts, upper)
-        matched = events[lo:hi]
         with self._lock:
             posted = list(self._posted.get(camera.id, {}).values())
-        matched += [
-            e
-            for e in posted
-            if (query.start is None or e.start >= query.start) and (query.end is None or e.start <= query.end)
-        ]
-        if query.types is not None:
-            matched = [e for e in matched if e.type in query.types]
-        matched.sort(key=lambda e: (e.start, e.id))
         if query.merge_interval:
-            matched = merge_events(matched, query.merge_interval)
+            # Merge the whole stream, then keep the groups starting in the window (see the module
+            # docstring): a merged event must not change with the window a page asks for.
+            stream = _of_types(events[: bisect.bisect_right(starts, now)] + posted, query.types)
+            stream.sort(key=lambda e: (e.start, e.id))
+            matched = [e for e in merge_events(stream, query.merge_interval) if _in_window(e, query)]
+        else:
+            lo = 0 if query.start is None else bisect.bisect_left(starts, query.start)
+            upper = now if query.end is None else min(now, query.end)
+            hi = bisect.bisect_right(starts, upper)
+            matched = _of_types(events[lo:hi] + [e for e in posted if _in_window(e, query)], query.types)
+            matched.sort(key=lambda e: (e.start, e.id))
         if query.sort != SortOrder.ASC:
             matched.reverse()
         return matched[: query.limit], len(matched) > query.limit
+
+
+def _of_types(events: list[DemoEvent], types: frozenset[str] | None) -> list[DemoEvent]:
+    return list(events) if types is None else [e for e in events if e.type in types]
+
+
+def _in_window(event: DemoEvent, query: EventQuery) -> bool:
+    """startDate/endDate bound the startTime, both inclusive."""
+    return (query.start is None or event.start >= query.start) and (query.end is None or event.start <= query.end)
 
 
 def merge_events(events: list[DemoEvent], interval: float) -> list[DemoEvent]:

@@ -6,12 +6,21 @@ ProblemDetails. A camera without the archive grant answers 403 for recordings, c
 exports; a camera without the audio grant answers 403 for audio exports; an export id of another
 camera answers 403, an unknown one 404. Parameter errors are 400 ProblemDetails whose `detail`
 says what is wrong.
+
+A posted event's base64 JPEG snapshot is served (without the key, like the other previews) at
+ORIGIN/demo-media/cameras/<cameraId>/events/<eventId>/snapshot.jpg, which is the event's
+`previewUrl`; a posted snapshot URL is the `previewUrl` itself. objectSnapshot is served at
+.../object-snapshot.jpg (the event listing has no field for it).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import inspect
+import io
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -36,10 +45,14 @@ from faceter_viewer.api.models import (
     VideoExportRequest,
 )
 from faceter_viewer.demo.dataset import CameraSpec
-from faceter_viewer.demo.events import DEFAULT_LIMIT, MAX_LIMIT, DemoEvent, EventQuery
+from faceter_viewer.demo.events import DEFAULT_LIMIT, MAX_LIMIT, DemoEvent, EventQuery, Snapshot
 from faceter_viewer.demo.exports import AUDIO, VIDEO, ExportJob
 from faceter_viewer.demo.responses import ApiError, model_response
 from faceter_viewer.demo.state import INTEGRATION_PREFIX, MAX_CLIP_SECONDS, DemoState, utc
+
+MAX_SNAPSHOT_BYTES = 5 * 1024 * 1024
+"""A posted snapshot larger than this (decoded) is refused with 400."""
+SNAPSHOT_FILES = {"snapshot": "snapshot.jpg", "objectSnapshot": "object-snapshot.jpg"}
 
 
 def origin(request: Request) -> str:
@@ -130,6 +143,19 @@ def get_camera(state: DemoState, request: Request) -> Response:
 # --- events -------------------------------------------------------------------------------------
 
 
+def event_snapshot_url(camera: CameraSpec, event_id: str, base: str, field: str = "snapshot") -> str:
+    return f"{base}/demo-media/cameras/{camera.id}/events/{event_id}/{SNAPSHOT_FILES[field]}"
+
+
+def _event_preview_url(event: DemoEvent, camera: CameraSpec, base: str) -> str:
+    """A posted snapshot (served by us, or the URL posted), else the archive frame at the start."""
+    if isinstance(event.snapshot, bytes):
+        return event_snapshot_url(camera, event.id, base)
+    if isinstance(event.snapshot, str):
+        return event.snapshot
+    return DemoState.preview_url(camera, base, event.start)
+
+
 def _event_model(event: DemoEvent, camera: CameraSpec, base: str, merged: bool) -> Event:
     return Event(
         id=event.id,
@@ -137,7 +163,7 @@ def _event_model(event: DemoEvent, camera: CameraSpec, base: str, merged: bool) 
         type=event.type,
         start_time=utc(event.start),
         end_time=utc(event.end),
-        preview_url=DemoState.preview_url(camera, base, event.start),
+        preview_url=_event_preview_url(event, camera, base),
         merged_events_count=event.merged_count if merged else None,
         attributes=event.attributes,
     )
@@ -175,11 +201,21 @@ def list_events(state: DemoState, request: Request) -> Response:
 
 
 async def create_event(state: DemoState, request: Request) -> Response:
+    """POST /v1/cameras/{id}/events: 204, the event stored with everything posted; 400 (with
+    the reason) for a body the document does not allow; the same eventId again changes nothing."""
     camera = _camera(state, request)
     new = await _body(request, NewEvent)
     assert isinstance(new, NewEvent)
+    try:
+        uuid.UUID(new.event_id)
+    except ValueError:
+        raise ApiError(400, f"eventId must be a UUID, got {new.event_id!r}") from None
+    if not str(new.event_type).strip():
+        raise ApiError(400, "eventType must not be empty")
     if new.end_date is not None and new.end_date < new.start_date:
         raise ApiError(400, "endDate is before startDate")
+    if new.instant and new.end_date is not None and new.end_date != new.start_date:
+        raise ApiError(400, "an instant event has no duration: leave endDate out (or equal to startDate)")
     start = new.start_date.timestamp()
     end = new.end_date.timestamp() if new.end_date else start
     event = DemoEvent(
@@ -189,9 +225,62 @@ async def create_event(state: DemoState, request: Request) -> Response:
         start=start,
         end=end,
         attributes=dict(new.attributes),
+        posted=True,
+        instant=new.instant or end == start,
+        grid=new.grid,
+        snapshot=_snapshot(new.snapshot, "snapshot"),
+        object_snapshot=_snapshot(new.object_snapshot, "objectSnapshot"),
     )
     state.events.add(event)  # the same eventId twice is stored once (a retried POST is safe)
     return Response(status_code=204)
+
+
+def _snapshot(value: str | None, field: str) -> Snapshot | None:
+    """`snapshot`/`objectSnapshot` ("base64-or-url" in the document): an http(s) URL is kept as
+    it is; anything else must be a base64 JPEG (a `data:image/jpeg;base64,` prefix allowed)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.lower().startswith(("http://", "https://")):
+        return text
+    if text.lower().startswith("data:"):
+        header, _, text = text.partition(",")
+        if ";base64" not in header.lower():
+            raise ApiError(400, f"{field}: a data URL must be base64")
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(400, f"{field} is neither base64 nor an http(s) URL") from None
+    if len(data) > MAX_SNAPSHOT_BYTES:
+        raise ApiError(400, f"{field} is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MB")
+    if not _is_jpeg(data):
+        raise ApiError(400, f"{field} is not a JPEG image")
+    return data
+
+
+def _is_jpeg(data: bytes) -> bool:
+    from PIL import Image  # the demo's only use of Pillow: not paid for at start-up
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "JPEG":
+                return False
+            image.verify()
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds for a damaged image
+        return False
+    return True
+
+
+def event_snapshot(state: DemoState, request: Request, field: str) -> Response:
+    """A posted event's snapshot (previewUrl) or objectSnapshot, as posted (image/jpeg)."""
+    camera = state.dataset.by_id.get(request.path_params["camera_id"])
+    if camera is None:
+        raise ApiError(404, "Camera not found")
+    event = state.events.posted_event(camera.id, request.path_params["event_id"])
+    data = getattr(event, "snapshot" if field == "snapshot" else "object_snapshot", None) if event else None
+    if not isinstance(data, bytes):
+        raise ApiError(404, "This event has no such snapshot")
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
 
 
 # --- recordings and clips -----------------------------------------------------------------------
@@ -316,4 +405,8 @@ def routes(state: DemoState) -> list[Route]:
         Route(cam + "/exports/audio", bind(create_export, AUDIO), methods=["POST"]),
         Route(cam + "/exports/audio/{export_id}", bind(get_export, AUDIO), methods=["GET"]),
         Route("/demo-files/exports/{name}", bind(export_file), methods=["GET"]),
+        *(
+            Route(f"/demo-media/cameras/{{camera_id}}/events/{{event_id}}/{name}", bind(event_snapshot, field), methods=["GET"])
+            for field, name in SNAPSHOT_FILES.items()
+        ),
     ]

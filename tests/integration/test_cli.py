@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from PIL import Image
 
+from faceter_viewer.api.models import NewEvent
 from faceter_viewer.cli.main import main
 
 
-@pytest.fixture
-def cli(demo_service, monkeypatch, capsys):
-    monkeypatch.setenv("FACETER_INTEGRATION_KEY", demo_service.integration_key)
+def _runner(service, monkeypatch, capsys):
+    monkeypatch.setenv("FACETER_INTEGRATION_KEY", service.integration_key)
     monkeypatch.delenv("FACETER_BASE_URL", raising=False)
 
     def run(*args: str) -> tuple[int, str, str]:
         try:
-            code = main(["--base-url", demo_service.base_url, *args])
+            code = main(["--base-url", service.base_url, *args])
         except SystemExit as exc:  # argparse and usage errors
             code = exc.code
         out, err = capsys.readouterr()
@@ -27,10 +32,15 @@ def cli(demo_service, monkeypatch, capsys):
     return run
 
 
+@pytest.fixture
+def cli(demo_service, monkeypatch, capsys):
+    return _runner(demo_service, monkeypatch, capsys)
+
+
 def test_help_lists_the_commands():
     result = subprocess.run([sys.executable, "-m", "faceter_viewer", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    for command in ("cameras", "events", "export", "demo-server"):
+    for command in ("cameras", "events", "create-event", "export", "demo-server"):
         assert command in result.stdout
 
 
@@ -65,6 +75,28 @@ def test_events_limit_is_the_total_across_pages(cli, demo_client):
     code, out, _ = cli("events", camera.id, "--limit", "250", "--json")
     assert code == 0
     assert len(json.loads(out)) == 250  # more than one page of 100
+
+
+@pytest.mark.parametrize("sort", ["asc", "DESC"])
+def test_events_sort(cli, demo_service, sort):
+    code, out, err = cli("events", demo_service.cameras[0].id, "--sort", sort, "--limit", "150", "--json")
+    assert code == 0, err
+    starts = [e["startTime"] for e in json.loads(out)]
+    assert len(starts) == 150
+    assert starts == sorted(starts, reverse=sort == "DESC")
+
+
+def test_events_sort_none_is_one_answer_in_the_services_order(cli, demo_service, demo_client):
+    camera = demo_service.cameras[0]
+    code, out, err = cli("events", camera.id, "--sort", "none", "--limit", "7", "--json")
+    assert code == 0 and err == ""
+    assert [e["id"] for e in json.loads(out)] == [e.id for e in demo_client.list_events(camera.id, limit=7, sort="None").items]
+    code, out, err = cli("events", camera.id, "--sort", "none", "--limit", "1500", "--json")
+    assert code == 0
+    assert len(json.loads(out)) == 1000  # the demo answers at most 1000 at a time
+    assert "--sort none cannot read past one answer" in err
+    code, _, err = cli("events", camera.id, "--sort", "sideways")
+    assert code == 2 and "--sort" in err
 
 
 def test_exit_codes(cli, demo_service, monkeypatch):
@@ -120,3 +152,116 @@ def test_export_writes_the_file_only_when_complete(cli, demo_client, tmp_path, m
     assert len(data) > 1000
     if mode != "audio":
         assert data[4:8] == b"ftyp"  # an MP4
+
+
+# --- create-event -------------------------------------------------------------------------------
+
+
+def _jpeg_file(path) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (48, 27), (20, 90, 200)).save(buffer, format="JPEG")
+    path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _events_at(client, camera_id, at):
+    return client.list_events(camera_id, start=at, end=at, limit=1000).items
+
+
+def test_create_event_prints_the_new_id_and_the_event_is_listed(cli, demo_service, demo_client):
+    camera = demo_service.cameras[1]
+    start = datetime(2026, 1, 20, 6, 30, 15, tzinfo=UTC)  # outside the generated archive: alone there
+    code, out, err = cli(
+        "create-event", camera.title, "--start", "2026-01-20T06:30:15Z", "--end", "2026-01-20T06:31:00Z",
+        "--type", "human", "--attr", "zone=door", "--attr", "note=a = b",
+    )  # fmt: skip
+    assert code == 0, err
+    event_id = out.strip()
+    assert str(uuid.UUID(event_id)) == event_id and len(out.splitlines()) == 1
+    [listed] = _events_at(demo_client, camera.id, start)
+    assert listed.id == event_id and listed.type == "Human"
+    assert listed.end_time == start + timedelta(seconds=45)
+    assert listed.attributes == {"zone": "door", "note": "a = b"}
+
+
+def test_create_event_instant_with_a_snapshot_as_json(cli, demo_service, demo_client, tmp_path):
+    camera = demo_service.cameras[1]
+    jpeg = _jpeg_file(tmp_path / "snap.jpg")
+    code, out, err = cli(
+        "create-event", camera.id, "--start", "2026-01-20T07:00:00.250Z", "--instant",
+        "--snapshot", str(tmp_path / "snap.jpg"), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    sent = json.loads(out)
+    assert sent["cameraId"] == camera.id and sent["instant"] is True and "endDate" not in sent
+    assert sent["eventType"] == "Custom" and sent["snapshotBytes"] == len(jpeg) and "snapshot" not in sent
+    start = datetime(2026, 1, 20, 7, 0, 0, 250_000, tzinfo=UTC)
+    [listed] = _events_at(demo_client, camera.id, start)
+    assert listed.id == sent["eventId"] and listed.end_time == start
+    assert httpx.get(listed.preview_url).content == jpeg  # the demo serves the posted snapshot
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--start", "soon"], "--start"),
+        (["--start", "2026-01-20T07:00:00Z", "--end", "2026-01-20T06:00:00Z"], "--end must not be before --start"),
+        (["--start", "2026-01-20T07:00:00Z", "--end", "2026-01-20T08:00:00Z", "--instant"], "not allowed with"),
+        (["--start", "2026-01-20T07:00:00Z", "--attr", "novalue"], "KEY=VALUE"),
+        (["--start", "2026-01-20T07:00:00Z", "--attr", "=v"], "KEY=VALUE"),
+        (["--start", "2026-01-20T07:00:00Z", "--attr", "a=1", "--attr", "a=2"], "given twice"),
+        (["--start", "2026-01-20T07:00:00Z", "--type", "Doorbell"], "unknown event type 'Doorbell'"),
+        (["--start", "2026-01-20T07:00:00Z", "--snapshot", "/no/such/file.jpg"], "cannot read"),
+        (["--start", "2026-01-20T07:00:00Z", "--snapshot", __file__], "is not a JPEG"),
+        (["--end", "2026-01-20T07:00:00Z"], "--start"),
+    ],
+)
+def test_create_event_bad_input_is_exit_2_before_any_request(cli, demo_service, args, says):
+    before = len(demo_service.state.requests)
+    code, out, err = cli("create-event", demo_service.cameras[1].id, *args)
+    assert code == 2 and out == ""
+    assert says in err and "Traceback" not in err
+    assert len(demo_service.state.requests) == before, "nothing was sent"
+
+
+def test_create_event_retried_after_a_5xx_exists_once(cli, demo_service, demo_client, demo_faults):
+    camera = demo_service.cameras[1]
+    path = f"/integration-api/v1/cameras/{camera.id}/events"
+    posts_before = demo_service.state.request_counts[path]
+    demo_faults.add("error_rate", "/v1/cameras/*/events", probability=1.0, status=503, count=1)
+    code, out, err = cli("create-event", camera.id, "--start", "2026-01-21T00:00:00Z", "--type", "Intrusion")
+    assert code == 0, err
+    assert demo_faults.fired["error_rate"] == 1
+    assert demo_service.state.request_counts[path] - posts_before == 2  # the 503, then the retry
+    listed = _events_at(demo_client, camera.id, datetime(2026, 1, 21, tzinfo=UTC))
+    assert [e.id for e in listed] == [out.strip()]
+
+
+def test_create_event_answer_lost_then_resent_is_stored_once(cli, demo_service, demo_client):
+    """What the retry relies on: the service took the first POST, its answer was lost, and the
+    same body (same eventId) comes again."""
+    camera = demo_service.cameras[1]
+    event = NewEvent(start_date=datetime(2026, 1, 21, 1, 0, tzinfo=UTC), event_type="Face")
+    demo_client.create_event(camera.id, event)
+    demo_client.create_event(camera.id, event)
+    assert [e.id for e in _events_at(demo_client, camera.id, event.start_date)] == [event.event_id]
+
+
+def test_events_reports_an_instant_holding_more_than_a_page(make_demo_service, monkeypatch, capsys):
+    service = make_demo_service(cameras=1)
+    cli = _runner(service, monkeypatch, capsys)
+    camera = service.cameras[0]
+    at = datetime(2026, 1, 22, 12, 0, 0, 500_000, tzinfo=UTC)
+    from faceter_viewer.api import IntegrationClient
+
+    with IntegrationClient(service.integration_key, service.base_url) as client:
+        for _ in range(105):
+            client.create_event(camera.id, NewEvent(start_date=at, instant=True))
+        client.create_event(camera.id, NewEvent(event_id=str(uuid.uuid4()), start_date=at - timedelta(minutes=5)))
+    code, out, err = cli(
+        "events", camera.id, "--from", "2026-01-22T11:00:00Z", "--to", "2026-01-22T13:00:00Z", "--limit", "500", "--json"
+    )
+    assert code == 0
+    assert len(json.loads(out)) == 101  # a page of the instant, and the older event past it
+    local = at.astimezone()
+    assert f"faceter-viewer: more than 100 events at {local:%H:%M:%S}.500; showing 100" in err

@@ -74,15 +74,27 @@ def test_start_and_end_dates_are_inclusive(demo_client, camera_id):
 
 
 def test_merge_interval_merges_same_type_neighbours(demo_client, camera_id):
-    window = {"start": datetime.now(UTC) - timedelta(hours=12), "end": datetime.now(UTC)}
-    plain = _all_events(demo_client, camera_id, types=[EventType.MOTION], **window)
-    merged = _all_events(demo_client, camera_id, types=[EventType.MOTION], merge_interval=1800, **window)
+    everything = {"end": datetime.now(UTC)}  # the camera's whole stream: every group complete
+    plain = _all_events(demo_client, camera_id, types=[EventType.MOTION], **everything)
+    merged = _all_events(demo_client, camera_id, types=[EventType.MOTION], merge_interval=300, **everything)
     assert len(merged) < len(plain)
     assert sum(e.merged_events_count for e in merged) == len(plain)
     assert any(e.merged_events_count > 1 for e in merged)
     assert {e.id for e in merged} <= {e.id for e in plain}, "a merged event keeps its first event's id"
     for event in merged:
         assert event.end_time >= event.start_time
+
+
+def test_a_merged_event_does_not_change_with_the_window(demo_client, camera_id):
+    """§5 paging narrows the window page by page: a merged event must be the same in any window
+    that holds its startTime (the demo merges over the whole stream)."""
+    end = datetime.now(UTC)
+    merged = _all_events(demo_client, camera_id, types=[EventType.MOTION], merge_interval=300, end=end)
+    middle = merged[len(merged) // 2].start_time
+    for start, stop in [(middle - timedelta(hours=2), middle), (middle, middle + timedelta(hours=2))]:
+        window = _all_events(demo_client, camera_id, types=[EventType.MOTION], merge_interval=300, start=start, end=stop)
+        expected = [e for e in merged if start <= e.start_time <= stop]
+        assert window == expected  # same ids, counts, endTimes, order
 
 
 def test_invalid_event_queries_are_400(demo_service, demo_client, camera_id):
