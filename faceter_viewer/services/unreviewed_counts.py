@@ -5,8 +5,8 @@ counts are read only for the cameras in view (the tree says which: `set_visible`
 a time, within a fixed REQUEST BUDGET (`RequestBudget`, defaults below):
 
 - at most 1 request in flight;
-- at most 60 requests in any 60 s (a sliding window: a first screenful goes out at once, then
-  the pace is one a second at most);
+- at most 60 requests in any 60 s: a token bucket of 20 (a first screenful goes out at once)
+  refilled at 40 a minute (then one every 1.5 s), so 20 + 40 bound any minute;
 - a camera is read again at most every 5 min while it stays in view;
 - one count reads GET /v1/cameras/{id}/events for the last 24 h, newest first, 100 per page, and
   stops as soon as more than 99 unreviewed are seen (the badge says "99+"), at the last page, or
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from faceter_viewer.services.review_store import ReviewState, service_key
+from faceter_viewer.services.review_store import ReviewState
 
 if TYPE_CHECKING:
     from faceter_viewer.services.session import Session
@@ -53,11 +53,21 @@ class RequestBudget:
     """What the counts may ask of the service (see the module doc). One request at a time is
     not a setting: a count's pages follow each other, and cameras are counted one by one."""
 
-    per_minute: int = 60  # requests in any 60 s
+    per_minute: int = 60  # requests in any 60 s, at most
+    burst: int = 20  # of those, how many may go at once (the rest refill evenly over the minute)
     refresh_after: float = 300.0  # s between two reads of one camera in view
     reread_after_marks: float = 30.0  # s: the earliest a lower bound made by marks is read again
     retry_after_error: float = 300.0  # s before a camera whose read failed is tried again
     max_pages: int = 3  # pages of PAGE_SIZE events per count
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.burst < self.per_minute:
+            raise ValueError("the burst must be at least 1 and less than the requests per minute")
+
+    @property
+    def refill_per_second(self) -> float:
+        """Tokens back per second: burst + 60 s of refill = per_minute, the bound of any minute."""
+        return (self.per_minute - self.burst) / 60.0
 
 
 DEFAULT_BUDGET = RequestBudget()
@@ -174,7 +184,6 @@ class UnreviewedCounts(QObject):
         self._session = session
         self._review = review_state
         self._base_url = session.base_url
-        self._service = service_key(session.base_url)
         self._tasks = session.tasks()
         self.budget = budget
         self._monotonic = monotonic
@@ -186,7 +195,8 @@ class UnreviewedCounts(QObject):
         self._counts: dict[str, UnreviewedCount] = {}
         self._reading: _Reading | None = None
         self._in_flight = 0
-        self._sent: deque[float] = deque()  # monotonic times of the requests of the last minute
+        self._tokens = float(budget.burst)  # requests that may go now (the token bucket)
+        self._tokens_at = monotonic()
         self.requests_sent = 0
         self._closed = False
         # One single-shot timer wakes the scheduler when the budget or a refresh allows the next
@@ -196,9 +206,7 @@ class UnreviewedCounts(QObject):
         self._wake.timeout.connect(self.poll)
         review_state.changed.connect(self._on_review_changed)
         review_state.loaded.connect(self._on_review_loaded)
-        connectivity = getattr(session, "connectivity", None)
-        if connectivity is not None:
-            connectivity.recovered.connect(self.poll)
+        session.connectivity.recovered.connect(self.poll)
 
     # --- queries ----------------------------------------------------------------------------
 
@@ -227,14 +235,14 @@ class UnreviewedCounts(QObject):
         """Send the next request if the budget allows one now, else wake up when it will."""
         if self._closed or self._in_flight:
             return  # one request at a time
-        connectivity = getattr(self._session, "connectivity", None)
-        if connectivity is not None and not connectivity.online:
+        if not self._session.connectivity.online:
             return  # `recovered` polls again
         now = self._monotonic()
-        while self._sent and self._sent[0] <= now - 60.0:
-            self._sent.popleft()
-        if len(self._sent) >= self.budget.per_minute:
-            self._wake_in(self._sent[0] + 60.0 - now)
+        rate = self.budget.refill_per_second
+        self._tokens = min(float(self.budget.burst), self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = now
+        if self._tokens < 1.0:
+            self._wake_in((1.0 - self._tokens) / rate)
             return
         reading = self._reading
         if reading is not None and reading.camera_id not in self._visible_set:
@@ -246,14 +254,21 @@ class UnreviewedCounts(QObject):
                     self._wake_in(due - now)
                 return
             reading = self._reading = self._start(camera_id)
-        self._send(reading, now)
+        self._send(reading)
 
     def close(self) -> None:
+        """Stop: no more requests, the one on its way is never delivered. The ReviewState (the
+        app's, it outlives a session) is let go."""
+        if self._closed:
+            return
         self._closed = True
         self._wake.stop()
         self._tasks.close()
         self._reading = None
         self._in_flight = 0
+        self._review.changed.disconnect(self._on_review_changed)
+        self._review.loaded.disconnect(self._on_review_loaded)
+        self._session.connectivity.recovered.disconnect(self.poll)
 
     # --- scheduling -------------------------------------------------------------------------
 
@@ -281,9 +296,9 @@ class UnreviewedCounts(QObject):
         reader = page_reader(self._session.client, camera_id, end - WINDOW, end)
         return _Reading(camera_id, reader, [])
 
-    def _send(self, reading: _Reading, now: float) -> None:
+    def _send(self, reading: _Reading) -> None:
         self._in_flight += 1
-        self._sent.append(now)
+        self._tokens -= 1.0
         self.requests_sent += 1
         reading.pages += 1
         self._tasks.submit(

@@ -12,8 +12,9 @@ rows, which cannot be selected.
 
 With `attach_unreviewed_counts(counts)` each camera row shows its unreviewed events of the last
 24 h (services/unreviewed_counts.py): the browser tells the counts which cameras are in view
-(`visible_cameras_changed`, debounced after a scroll, an expand or collapse, a resize or a new
-filter) and repaints a row when its count changes.
+(`visible_cameras_changed`, at most every 150 ms while the view scrolls, resizes, expands or
+collapses or shows a new filter, and once after it stops) and repaints a row when its count
+changes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ if TYPE_CHECKING:  # pydantic loads with the API client, after the window is sho
     from faceter_viewer.api.models import Camera
     from faceter_viewer.services.unreviewed_counts import UnreviewedCounts
 
-VISIBLE_DEBOUNCE_MS = 150  # after the last scroll step, resize or expand: then the counts are asked
+VISIBLE_DEBOUNCE_MS = 150  # the cameras in view are looked at this long after a scroll step, resize or expand
 MAX_VISIBLE_ROWS = 400  # a safety bound on the rows walked to find the cameras in view
 
 
@@ -246,8 +247,11 @@ class CameraBrowser(QWidget):
         return ids
 
     def _schedule_visible_check(self, *_args) -> None:
-        if self._tracking_visible:
-            self._visible_timer.start()  # restarted by each scroll step: one check after the last
+        # Not restarted by each scroll step: a wheel that keeps turning would otherwise never let
+        # it fire. One check at most every VISIBLE_DEBOUNCE_MS while the view moves, and one
+        # that late after the last step (it looks at the view as it is then).
+        if self._tracking_visible and not self._visible_timer.isActive():
+            self._visible_timer.start()
 
     def _on_visible_timer_timeout(self) -> None:
         ids = self.visible_camera_ids()
