@@ -282,3 +282,21 @@ def test_a_failed_read_leaves_the_badge_empty_and_waits(qtbot, demo_service, dem
     counts.poll()
     settle(qtbot, counts)
     assert counts.count(camera.id) is not None
+
+
+def test_nothing_is_asked_while_the_service_is_unreachable(qtbot, demo_service, setup):
+    from faceter_viewer.api import errors
+
+    session, _review, counts, _clock = setup(demo_service)
+    camera = next(c for c in session.client.list_cameras() if c.is_online)
+    session.report(errors.NetworkError("GET /v1/cameras: connection refused"))  # another request's failure
+    assert not session.connectivity.online
+    before = len(event_requests(demo_service))
+    counts.set_visible([camera.id])
+    qtbot.wait(50)
+    assert len(event_requests(demo_service)) == before and counts.idle
+    with qtbot.waitSignal(counts.changed, timeout=10000):
+        session.connectivity.retry_now()  # the probe answers: `recovered`, and the counts go on
+    settle(qtbot, counts)
+    assert counts.count(camera.id) is not None
+    assert len(event_requests(demo_service)) == before + 1
