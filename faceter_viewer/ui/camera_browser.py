@@ -2,17 +2,27 @@
 
 It keeps the selected camera and the collapsed groups across a refresh and a filter, and says
 `camera_selected(Camera)` when the user picks a camera. In the filter, Enter opens the first match,
-Down goes into the results and Escape clears it; the window's Ctrl+F calls `focus_filter()`.
+Down goes into the results and Escape clears it and hands the keyboard back (`focus_released`:
+the window gives it to the player; with nobody listening, the tree takes it). The window's
+Ctrl+F calls `focus_filter()`. The filter never takes the keyboard by itself: when the window
+first gets focus Qt gives it to the first field in the tab order, the filter, where J, K, R...
+would be typed as text; the browser hands that first focus on as Escape does.
 The selected camera (the one that plays) stays highlighted while the keyboard walks over group
 rows, which cannot be selected.
+
+With `attach_unreviewed_counts(counts)` each camera row shows its unreviewed events of the last
+24 h (services/unreviewed_counts.py): the browser tells the counts which cameras are in view
+(`visible_cameras_changed`, at most every 150 ms while the view scrolls, resizes, expands or
+collapses or shows a new filter, and once after it stops) and repaints a row when its count
+changes.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -28,10 +38,16 @@ from faceter_viewer.ui.camera_model import CameraTreeModel
 
 if TYPE_CHECKING:  # pydantic loads with the API client, after the window is shown
     from faceter_viewer.api.models import Camera
+    from faceter_viewer.services.unreviewed_counts import UnreviewedCounts
+
+VISIBLE_DEBOUNCE_MS = 150  # the cameras in view are looked at this long after a scroll step, resize or expand
+MAX_VISIBLE_ROWS = 400  # a safety bound on the rows walked to find the cameras in view
 
 
 class CameraBrowser(QWidget):
     camera_selected = Signal(object)  # Camera
+    focus_released = Signal()  # Escape in the filter (or its unasked first focus): keys to the content
+    visible_cameras_changed = Signal(list)  # list[str]: camera ids in view, top to bottom
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +58,15 @@ class CameraBrowser(QWidget):
         # every match is shown expanded; clearing it brings these back.
         self._collapsed: set[tuple[str, ...]] = set()
         self._restoring = False  # True while the browser itself resets expansion and selection
+        self._filter_asked_for = False  # the user put the keyboard in the filter at least once
+        self._counts: UnreviewedCounts | None = None
+        self._visible_ids: list[str] = []
+        self._visible_timer = QTimer(self)
+        self._visible_timer.setObjectName("visibleCamerasDebounce")
+        self._visible_timer.setSingleShot(True)
+        self._visible_timer.setInterval(VISIBLE_DEBOUNCE_MS)
+        self._visible_timer.timeout.connect(self._on_visible_timer_timeout)
+        self._tracking_visible = False
 
         self.filter_edit = QLineEdit(self)
         find_key = command("find_camera").key_text()
@@ -63,6 +88,10 @@ class CameraBrowser(QWidget):
         self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
         self.tree.collapsed.connect(self._on_tree_collapsed)
         self.tree.expanded.connect(self._on_tree_expanded)
+        self.tree.verticalScrollBar().valueChanged.connect(self._schedule_visible_check)
+        self.tree.viewport().installEventFilter(self)
+        self.model.modelReset.connect(self._schedule_visible_check)
+        self.model.layoutChanged.connect(self._schedule_visible_check)
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("cameraCount")
@@ -108,8 +137,16 @@ class CameraBrowser(QWidget):
 
     def focus_filter(self) -> None:
         """Put the keyboard in the filter box, its text selected so typing replaces it."""
+        self._filter_asked_for = True
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
+
+    def release_focus(self) -> None:
+        """Hand the keyboard from the filter back to the content: `focus_released` (the window
+        gives it to the player); if the filter still has it then (nobody took it), the tree."""
+        self.focus_released.emit()
+        if self.window().focusWidget() is self.filter_edit:
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def open_first_match(self) -> bool:
         """Select (and so play) the topmost camera shown, and go to the list; False if none."""
@@ -123,28 +160,104 @@ class CameraBrowser(QWidget):
     # --- filter keys --------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.filter_edit and isinstance(event, QKeyEvent) and self._handle_filter_key(event):
-            return True
+        if watched is self.filter_edit:
+            if isinstance(event, QKeyEvent) and self._handle_filter_key(event):
+                return True
+            if isinstance(event, QFocusEvent) and event.type() == QEvent.Type.FocusIn:
+                self._on_filter_focus_in(event)
+        elif watched is self.tree.viewport() and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self._schedule_visible_check()
         return super().eventFilter(watched, event)
+
+    def _on_filter_focus_in(self, event: QFocusEvent) -> None:
+        if event.reason() != Qt.FocusReason.ActiveWindowFocusReason:
+            self._filter_asked_for = True  # a click, Tab, Ctrl+F: the user's choice
+        elif not self._filter_asked_for:
+            # The window's first focus, given by Qt to the first field in the tab order: hand
+            # it on once the focus change is complete (not from inside it).
+            QTimer.singleShot(0, self, self._hand_back_unasked_focus)
+
+    def _hand_back_unasked_focus(self) -> None:
+        if not self._filter_asked_for and self.window().focusWidget() is self.filter_edit:
+            self.release_focus()
 
     def _handle_filter_key(self, event: QKeyEvent) -> bool:
         """Down and Escape in the filter box; True when handled."""
         key = event.key()
         plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-        clear = key == Qt.Key.Key_Escape and plain and bool(self.filter_edit.text())
+        escape = key == Qt.Key.Key_Escape and plain
         if event.type() == QEvent.Type.ShortcutOverride:
-            if clear:  # a typed filter takes Escape before any shortcut does
+            if escape:  # the filter takes Escape before any window shortcut does
                 event.accept()
-            return clear
+            return escape
         if event.type() != QEvent.Type.KeyPress:
             return False
-        if clear:
+        if escape:
             self.filter_edit.clear()
+            self.release_focus()
             return True
         if key == Qt.Key.Key_Down and plain:
             self.open_first_match()
             return True
         return False
+
+    # --- unreviewed counts and the cameras in view ------------------------------------------
+
+    def attach_unreviewed_counts(self, counts: UnreviewedCounts, *, debounce_ms: int = VISIBLE_DEBOUNCE_MS) -> None:
+        """Show `counts` on the camera rows and keep telling it which cameras are in view."""
+        self.detach_unreviewed_counts()
+        self._counts = counts
+        self.model.set_unreviewed_source(counts.count)
+        counts.changed.connect(self.model.refresh_unreviewed)
+        self.visible_cameras_changed.connect(counts.set_visible)
+        self._visible_timer.setInterval(debounce_ms)
+        self._tracking_visible = True
+        self._visible_ids = []
+        self._schedule_visible_check()
+        self.tree.viewport().update()
+
+    def detach_unreviewed_counts(self) -> None:
+        """Stop showing counts (the session that made them ends)."""
+        counts, self._counts = self._counts, None
+        if counts is None:
+            return
+        counts.changed.disconnect(self.model.refresh_unreviewed)
+        self.visible_cameras_changed.disconnect(counts.set_visible)
+        self.model.set_unreviewed_source(None)
+        self._tracking_visible = False
+        self._visible_timer.stop()
+        self.tree.viewport().update()
+
+    def visible_camera_ids(self) -> list[str]:
+        """The cameras whose rows are in view now (also partly), top to bottom."""
+        tree = self.tree
+        viewport = tree.viewport()
+        if not tree.isVisible() or viewport.height() <= 0:
+            return []
+        bottom = viewport.height()
+        index = tree.indexAt(QPoint(viewport.width() // 2, 0))
+        ids: list[str] = []
+        for _ in range(MAX_VISIBLE_ROWS):
+            if not index.isValid() or tree.visualRect(index).top() >= bottom:
+                break
+            camera = self.model.camera_at(index)
+            if camera is not None:
+                ids.append(camera.id)
+            index = tree.indexBelow(index)
+        return ids
+
+    def _schedule_visible_check(self, *_args) -> None:
+        # Not restarted by each scroll step: a wheel that keeps turning would otherwise never let
+        # it fire. One check at most every VISIBLE_DEBOUNCE_MS while the view moves, and one
+        # that late after the last step (it looks at the view as it is then).
+        if self._tracking_visible and not self._visible_timer.isActive():
+            self._visible_timer.start()
+
+    def _on_visible_timer_timeout(self) -> None:
+        ids = self.visible_camera_ids()
+        if ids != self._visible_ids:
+            self._visible_ids = ids
+            self.visible_cameras_changed.emit(ids)
 
     # --- slots ------------------------------------------------------------------------------
 
@@ -168,11 +281,13 @@ class CameraBrowser(QWidget):
         self._keep_playing_camera_selected()
 
     def _on_tree_collapsed(self, index: QModelIndex) -> None:
+        self._schedule_visible_check()
         group = None if self._restoring or self.model.filter_text() else self.model.group_at(index)
         if group is not None:
             self._collapsed.add(group.path)
 
     def _on_tree_expanded(self, index: QModelIndex) -> None:
+        self._schedule_visible_check()
         group = None if self._restoring or self.model.filter_text() else self.model.group_at(index)
         if group is not None:
             self._collapsed.discard(group.path)

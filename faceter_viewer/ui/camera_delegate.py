@@ -1,4 +1,6 @@
-"""Paints a camera row: a state mark, the title, the platform, and badges as small pills.
+"""Paints a camera row: a state mark, the title, the platform, badges as small pills, and at
+the right end the number of unreviewed events of the last 24 h ("12", "99+"; nothing while it
+is unknown or zero).
 
 Online is a filled green disc, offline a hollow grey ring: the shape tells it without colour.
 """
@@ -14,11 +16,13 @@ from faceter_viewer.ui.camera_model import Role, camera_badges, camera_tooltip
 ONLINE = QColor("#2e9d4f")
 OFFLINE = QColor("#8a8f98")
 PILL = QColor("#e8a33d")
+COUNT = QColor("#2f6fd0")  # the unreviewed count's pill; white text
 
 
 class CameraDelegate(QStyledItemDelegate):
     """Paints every visible row on each keystroke of the filter, so it asks the model for one
-    value per camera row: the Camera."""
+    value per camera row through data(), the Camera, and its unreviewed count through a plain
+    Python call (CameraTreeModel.unreviewed_count)."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         camera = index.data(Role.CAMERA)
@@ -39,6 +43,7 @@ class CameraDelegate(QStyledItemDelegate):
         rect = opt.rect.adjusted(4, 0, -4, 0)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         text_color = opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        right = self._paint_count(painter, opt, index.model(), camera.id, rect, selected)  # what is left for the rest
 
         # state mark
         d = 9
@@ -59,15 +64,15 @@ class CameraDelegate(QStyledItemDelegate):
         metrics = QFontMetrics(opt.font)
         painter.setFont(opt.font)
         painter.setPen(text_color if camera.is_online else OFFLINE if not selected else text_color)
-        title = metrics.elidedText(camera.title or camera.id, Qt.TextElideMode.ElideRight, max(40, rect.right() - x))
-        painter.drawText(QRect(x, rect.top(), rect.right() - x, rect.height()), Qt.AlignmentFlag.AlignVCenter, title)
+        title = metrics.elidedText(camera.title or camera.id, Qt.TextElideMode.ElideRight, max(40, right - x))
+        painter.drawText(QRect(x, rect.top(), right - x, rect.height()), Qt.AlignmentFlag.AlignVCenter, title)
         x += metrics.horizontalAdvance(title) + 8
-        if camera.platform and x < rect.right() - 30:
+        if camera.platform and x < right - 30:
             small = opt.font
             small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.85))
             painter.setFont(small)
             painter.setPen(OFFLINE if not selected else text_color)
-            painter.drawText(QRect(x, rect.top(), rect.right() - x, rect.height()), Qt.AlignmentFlag.AlignVCenter, camera.platform)
+            painter.drawText(QRect(x, rect.top(), right - x, rect.height()), Qt.AlignmentFlag.AlignVCenter, camera.platform)
             x += QFontMetrics(small).horizontalAdvance(camera.platform) + 8
 
         # badges
@@ -79,7 +84,7 @@ class CameraDelegate(QStyledItemDelegate):
             fm = QFontMetrics(small)
             for badge in badges:
                 width = fm.horizontalAdvance(badge) + 10
-                if x + width > rect.right():
+                if x + width > right:
                     break
                 pill = QRect(x, rect.center().y() - fm.height() // 2 - 1, width, fm.height() + 2)
                 painter.setPen(Qt.PenStyle.NoPen)
@@ -90,10 +95,35 @@ class CameraDelegate(QStyledItemDelegate):
                 x += width + 4
         painter.restore()
 
+    @staticmethod
+    def _paint_count(painter: QPainter, opt: QStyleOptionViewItem, model, camera_id: str, rect: QRect, selected: bool) -> int:
+        """The count's pill at the right end of the row; returns where the rest must stop."""
+        count = model.unreviewed_count(camera_id) if hasattr(model, "unreviewed_count") else None
+        text = count.text() if count is not None else ""
+        if not text:
+            return rect.right()
+        small = opt.font
+        small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.8))
+        small.setBold(True)
+        fm = QFontMetrics(small)
+        width = max(fm.horizontalAdvance(text) + 10, fm.height() + 4)
+        pill = QRect(rect.right() - width, rect.center().y() - fm.height() // 2 - 1, width, fm.height() + 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(opt.palette.color(QPalette.ColorRole.HighlightedText) if selected else COUNT)
+        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+        painter.setFont(small)
+        painter.setPen(opt.palette.color(QPalette.ColorRole.Highlight) if selected else QColor("white"))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+        return pill.left() - 6
+
     def helpEvent(self, event, view, option, index) -> bool:
         camera = index.data(Role.CAMERA) if event.type() == QEvent.Type.ToolTip else None
         if camera is not None:
-            QToolTip.showText(event.globalPos(), camera_tooltip(camera), view)
+            text = camera_tooltip(camera)
+            count = index.data(Role.UNREVIEWED)
+            if count is not None:
+                text += "\n" + count.describe()
+            QToolTip.showText(event.globalPos(), text, view)
             return True
         return super().helpEvent(event, view, option, index)
 

@@ -18,6 +18,7 @@ empty item there; use `camera_at(index)` instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from enum import IntEnum
 from itertools import compress
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ class Role(IntEnum):
     CAMERA_ID = Qt.ItemDataRole.UserRole + 2
     CAMERA = Qt.ItemDataRole.UserRole + 3
     SEARCH_TEXT = Qt.ItemDataRole.UserRole + 4
+    UNREVIEWED = Qt.ItemDataRole.UserRole + 5  # UnreviewedCount | None (services/unreviewed_counts.py)
 
 
 class Kind(IntEnum):
@@ -161,7 +163,7 @@ def filter_groups(group: CameraGroup, needle: str) -> CameraGroup:
 # data() runs for every painted row and role: plain ints compare fastest.
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_KIND, _CAMERA_ID, _CAMERA, _SEARCH_TEXT = (int(role) for role in Role)
+_KIND, _CAMERA_ID, _CAMERA, _SEARCH_TEXT, _UNREVIEWED = (int(role) for role in Role)
 _LOCATION, _ROOM, _CAMERA_KIND = (int(kind) for kind in Kind)
 _GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled  # groups are headings: not selectable
 
@@ -184,6 +186,7 @@ class CameraTreeModel(QStandardItemModel):
         self._shown = self._full  # the tree as shown: the full one or a filtered copy
         self._items: dict[tuple[str, ...], _GroupItem] = {}  # group path → its row, as shown
         self._filter = ""
+        self._unreviewed: Callable[[str], object] | None = None  # camera id → its count or None
 
     # --- content ----------------------------------------------------------------------------
 
@@ -208,6 +211,26 @@ class CameraTreeModel(QStandardItemModel):
     def filter_text(self) -> str:
         """The filter as applied: stripped and casefolded."""
         return self._filter
+
+    def set_unreviewed_source(self, source: Callable[[str], object] | None) -> None:
+        """Where the camera rows' unreviewed counts come from: `source(camera_id)` gives an
+        UnreviewedCount or None (unknown); None: no counts shown. The views repaint themselves
+        (a dataChanged per camera would be 5,000 signals)."""
+        self._unreviewed = source
+
+    def unreviewed_count(self, camera_id: str):
+        """The camera's UnreviewedCount, None while unknown (the delegate asks this directly:
+        a plain call, cheaper than one more data() round trip per painted row)."""
+        source = self._unreviewed
+        return source(camera_id) if source is not None else None
+
+    def refresh_unreviewed(self, camera_ids: Iterable[str]) -> None:
+        """The counts of these cameras changed: repaint their rows (those shown)."""
+        roles = [_UNREVIEWED]
+        for camera_id in camera_ids:
+            index = self.index_of(camera_id)
+            if index.isValid():
+                self.dataChanged.emit(index, index, roles)
 
     def _show(self, tree: CameraGroup) -> None:
         self._shown = tree
@@ -309,6 +332,8 @@ class CameraTreeModel(QStandardItemModel):
                 return camera.id
             if role == _SEARCH_TEXT:
                 return search_text(camera, " ".join(group.path))
+            if role == _UNREVIEWED:
+                return self.unreviewed_count(camera.id)
             return None  # tooltips are made by the delegate when hovered
         row -= len(group.cameras)
         if row >= len(group.groups):

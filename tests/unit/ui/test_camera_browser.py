@@ -294,3 +294,207 @@ def test_tooltips_and_roles(qtbot):
     assert gate.data(Role.SEARCH_TEXT) == "Gate Main Office Hall S-1 a"
     assert room.data(Role.SEARCH_TEXT) == "Main Office Hall"
     assert browser.model.camera("b").title == "Yard" and len(browser.model.cameras()) == 2
+
+
+# --- focus: the filter never keeps the keyboard from the content -------------------------------
+
+
+def _window_with_browser(qtbot, *, connect: bool):
+    """A window: the browser on the left, a focusable "content" (the player's stand-in) on the
+    right; shown and active, as the main window is at start."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    browser = CameraBrowser(window)
+    content = QWidget(window)
+    content.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    layout = QHBoxLayout(window)
+    layout.addWidget(browser)
+    layout.addWidget(content)
+    browser.set_cameras([make_camera("a", "Gate"), make_camera("b", "Yard")])
+    released = []
+    browser.focus_released.connect(lambda: released.append(True))
+    if connect:
+        browser.focus_released.connect(lambda: content.setFocus(Qt.FocusReason.OtherFocusReason))
+    window.resize(700, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and not browser.filter_edit.hasFocus(), timeout=3000)
+    return window, browser, content, released
+
+
+def _press(key, modifiers=None) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    target = QApplication.focusWidget()
+    assert target is not None, "nothing has the keyboard focus"
+    QTest.keyClick(target, key, modifiers or Qt.KeyboardModifier.NoModifier)
+
+
+def test_at_start_the_filter_does_not_have_the_keyboard(qtbot):
+    from PySide6.QtCore import Qt
+
+    window, browser, content, released = _window_with_browser(qtbot, connect=True)
+    assert content.hasFocus()  # handed on to whoever listens: the main window gives it to the player
+    assert released == [True]
+    _press(Qt.Key.Key_J)
+    assert browser.filter_edit.text() == ""  # J is a command, not a letter in the filter
+
+    window2, browser2, _content2, _ = _window_with_browser(qtbot, connect=False)
+    assert browser2.tree.hasFocus()  # nobody listening: the tree takes it
+    _press(Qt.Key.Key_J)
+    assert browser2.filter_edit.text() == ""
+
+
+def test_escape_in_the_filter_clears_it_and_hands_the_keyboard_back(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    _window, browser, content, released = _window_with_browser(qtbot, connect=True)
+    released.clear()
+    browser.focus_filter()  # the window's Ctrl+F
+    assert browser.filter_edit.hasFocus()
+    QTest.keyClicks(browser.filter_edit, "gate")
+    assert browser.count_label.text() == "1 of 2 cameras"
+    _press(Qt.Key.Key_Escape)
+    assert browser.filter_edit.text() == "" and browser.count_label.text() == "2 cameras"
+    assert released == [True] and content.hasFocus()
+
+    # An empty filter, entered with the mouse: Escape leaves it too.
+    QTest.mouseClick(browser.filter_edit, Qt.MouseButton.LeftButton)
+    assert browser.filter_edit.hasFocus()
+    QTest.keyClicks(browser.filter_edit, "j")  # typed by choice: it is text here
+    assert browser.filter_edit.text() == "j"
+    browser.filter_edit.clear()
+    _press(Qt.Key.Key_Escape)
+    assert released == [True, True] and content.hasFocus()
+
+
+def test_escape_with_nobody_listening_moves_the_keyboard_to_the_tree(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    _window, browser, _content, _released = _window_with_browser(qtbot, connect=False)
+    browser.focus_filter()
+    QTest.keyClicks(browser.filter_edit, "yard")
+    _press(Qt.Key.Key_Escape)
+    assert browser.tree.hasFocus() and browser.filter_edit.text() == ""
+
+
+def test_the_filter_keeps_the_keyboard_the_user_gave_it_when_the_window_comes_back(qtbot):
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    window, browser, _content, released = _window_with_browser(qtbot, connect=True)
+    released.clear()
+    browser.focus_filter()
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is other, timeout=3000)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.wait(20)
+    assert browser.filter_edit.hasFocus() and released == []
+
+
+# --- the cameras in view, for the unreviewed counts --------------------------------------------
+
+
+class _CountsStandIn:
+    """What the browser needs of UnreviewedCounts (the real one, over HTTP, is tested in
+    tests/integration/test_unreviewed_counts.py): it records what it was told."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QObject, Signal
+
+        class Signals(QObject):
+            changed = Signal(object)
+
+        self._signals = Signals()
+        self.changed = self._signals.changed
+        self.told: list[list[str]] = []
+        self.counts: dict = {}
+
+    def count(self, camera_id: str):
+        return self.counts.get(camera_id)
+
+    def set_visible(self, camera_ids) -> None:
+        self.told.append(list(camera_ids))
+
+
+def test_the_browser_says_which_cameras_are_in_view_after_a_scroll_a_collapse_and_a_resize(qtbot):
+    from faceter_viewer.services.unreviewed_counts import UnreviewedCount
+
+    browser = CameraBrowser()
+    qtbot.addWidget(browser)
+    browser.resize(400, 500)
+    browser.show()
+    qtbot.waitExposed(browser)
+    browser.set_cameras(many_cameras(2000))
+    counts = _CountsStandIn()
+    browser.attach_unreviewed_counts(counts, debounce_ms=30)
+    qtbot.waitUntil(lambda: len(counts.told) == 1, timeout=3000)
+    first = counts.told[-1]
+    assert first == browser.visible_camera_ids() and 10 < len(first) < 40
+
+    # Ten scroll steps in a row: one message, after the last.
+    scrollbar = browser.tree.verticalScrollBar()
+    for _ in range(10):
+        scrollbar.setValue(scrollbar.value() + 3 * scrollbar.singleStep())
+    qtbot.waitUntil(lambda: len(counts.told) == 2, timeout=3000)
+    qtbot.wait(80)
+    assert len(counts.told) == 2 and not set(counts.told[-1]) & set(first)
+
+    # A wheel that keeps turning is still followed (not only once it stops), and the last
+    # message is the view where it stopped.
+    for _ in range(30):
+        scrollbar.setValue(scrollbar.value() + scrollbar.singleStep())
+        qtbot.wait(10)
+    assert len(counts.told) >= 4  # two or more while it turned (30 ms checks over ≥ 300 ms)
+    qtbot.waitUntil(lambda: counts.told[-1] == browser.visible_camera_ids(), timeout=3000)
+    qtbot.wait(80)
+    told = len(counts.told)
+
+    browser.resize(400, 900)  # more rows in view
+    qtbot.waitUntil(lambda: len(counts.told) == told + 1, timeout=3000)
+    assert len(counts.told[-1]) > len(counts.told[-2])
+
+    browser.tree.scrollToTop()
+    qtbot.waitUntil(lambda: len(counts.told) == told + 2, timeout=3000)
+    browser.tree.collapse(browser.model.index(0, 0))  # the first location folds away
+    qtbot.waitUntil(lambda: len(counts.told) == told + 3, timeout=3000)
+    assert counts.told[-1] != counts.told[-2]
+
+    # A count that arrives repaints its row; the model answers it.
+    camera_id = counts.told[-1][0]
+    counts.counts[camera_id] = UnreviewedCount(12)
+    counts.changed.emit({camera_id})
+    assert browser.model.index_of(camera_id).data(Role.UNREVIEWED).text() == "12"
+
+    browser.detach_unreviewed_counts()
+    assert browser.model.index_of(camera_id).data(Role.UNREVIEWED) is None
+    scrollbar.setValue(scrollbar.value() + 10)
+    qtbot.wait(80)
+    assert len(counts.told) == told + 3  # detached: nothing more is said
+
+
+def test_unreviewed_count_texts():
+    from faceter_viewer.services.unreviewed_counts import UnreviewedCount
+
+    assert UnreviewedCount(0).text() == ""
+    assert UnreviewedCount(1).text() == "1"
+    assert UnreviewedCount(99).text() == "99"
+    assert UnreviewedCount(100).text() == "99+"
+    assert UnreviewedCount(100, more=True).text() == "99+"
+    assert UnreviewedCount(40, more=True).text() == "40+"
+    assert UnreviewedCount(1).describe() == "1 unreviewed event in the last 24 h"
+    assert UnreviewedCount(100, more=True).describe() == "More than 99 unreviewed events in the last 24 h"
+    assert UnreviewedCount(40, more=True).describe() == "At least 40 unreviewed events in the last 24 h"
+    assert UnreviewedCount(0).describe() == "No unreviewed events in the last 24 h"
