@@ -190,7 +190,7 @@ class AppController(QObject):
 
         self.session = Session(IntegrationClient(key, url), self.runner, self, messages=self.messages)
         self.session.key_rejected.connect(self._on_session_key_rejected)
-        self.review_state = ReviewState(parent=self)  # reviewed events, on disk (its own writer thread)
+        self.review_state = ReviewState(parent=self, messages=self.messages)  # on disk, its own writer thread
         window.attach_session(self.session, PlayerPanel(CameraView(self.session)), self.review_state)
 
     def close_session(self) -> None:

@@ -146,11 +146,20 @@ class UnreviewedOnly(QSortFilterProxyModel):
 
     def set_enabled(self, enabled: bool) -> None:
         if enabled != self._enabled:
-            self._enabled = enabled
-            self.invalidateFilter()
+            self._filter_change(lambda: setattr(self, "_enabled", enabled))
 
     def refilter(self) -> None:
+        """Reviewed state changed: hide what is reviewed now."""
         if self._enabled:
+            self._filter_change(lambda: None)
+
+    def _filter_change(self, change) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9+; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
             self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802

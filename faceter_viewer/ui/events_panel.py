@@ -185,8 +185,11 @@ class EventsPanel(QWidget):
         return [self.proxy.index(row, 0).data(EVENT_ROLE) for row in rows]
 
     def current_row(self) -> int:
+        """The row J and K step from: the current one if it is selected (a list that just got
+        the focus has a current row nobody chose: J then starts at the first)."""
         index = self.list.currentIndex()
-        return index.row() if index.isValid() else -1
+        selected = index.isValid() and self.list.selectionModel().isSelected(index)
+        return index.row() if selected else -1
 
     def next_event(self) -> None:
         self._step(+1)

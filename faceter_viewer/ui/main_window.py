@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.details = CameraDetails(self)
         self.player_panel: PlayerPanel | None = None
         self.events_panel = None  # ui/events_panel.py, with the session
+        self.unreviewed_counts = None
         self.events_dock: QDockWidget | None = None
         self._player_placeholder = QLabel("Loading the player…", self)
         self._player_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -114,6 +115,10 @@ class MainWindow(QMainWindow):
         self.message_bar.float_over(player_panel.video)
         self.message_bar.listen(session.messages)  # every service's messages, one path
         player_panel.bind_actions(self.commands)
+        # Escape in the camera filter hands the keys to the player (the triage keys act there).
+        self.browser.focus_released.connect(player_panel.video.setFocus)
+        if self.browser.tree.hasFocus():
+            player_panel.video.setFocus()
         if review_state is not None:
             self._add_events_panel(player_panel, review_state)
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
@@ -121,7 +126,12 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _add_events_panel(self, player_panel: PlayerPanel, review_state) -> None:
+        from faceter_viewer.services.unreviewed_counts import UnreviewedCounts
         from faceter_viewer.ui.events_panel import EventsPanel
+
+        # Each camera row counts its unreviewed events of the last 24 h, within a request budget.
+        self.unreviewed_counts = UnreviewedCounts(player_panel.view.session, review_state, self)
+        self.browser.attach_unreviewed_counts(self.unreviewed_counts)
 
         panel = EventsPanel(player_panel.view, review_state, self.settings, self)
         panel.attach_timeline(player_panel.timeline)
@@ -263,6 +273,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        if self.unreviewed_counts is not None:
+            self.unreviewed_counts.close()
         if self.events_panel is not None:
             self.events_panel.close_panel()
         if self.player_panel is not None:
