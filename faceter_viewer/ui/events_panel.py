@@ -178,6 +178,11 @@ class EventsPanel(QWidget):
         self.feed.close()
         self.previews.close()
 
+    def on_event_created(self, camera_id: str, _event_id: str, _start: float, _end: float) -> None:
+        """A bookmark was created here: read the list again so it shows in its place."""
+        if self.view.camera is not None and camera_id == self.view.camera.id:
+            self.feed.show_new()
+
     # --- triage (the window's commands) -----------------------------------------------------------
 
     def selected_events(self) -> list[Event]:

@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
 
         panel = EventsPanel(player_panel.view, review_state, self.settings, self)
         panel.attach_timeline(player_panel.timeline)
+        player_panel.event_created.connect(panel.on_event_created)
         self.events_panel = panel
         dock = QDockWidget("Events", self)
         dock.setObjectName("eventsDock")

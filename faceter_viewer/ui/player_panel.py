@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -33,6 +33,8 @@ WAITING_FOR_SERVICE = "Waiting for the Faceter service to answer…"  # the pict
 
 
 class PlayerPanel(QWidget):
+    event_created = Signal(str, str, float, float)  # a bookmark was created: camera id, event id, start, end
+
     def __init__(self, view: CameraView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = view
@@ -171,6 +173,8 @@ class PlayerPanel(QWidget):
         self.bookmark_dialog = open_bookmark_dialog(
             self.view, selection=self.selection(), fallback_frame=self.video.current_image(), parent=self.window()
         )
+        if self.bookmark_dialog is not None:
+            self.bookmark_dialog.created.connect(self.event_created)  # the events list shows it
 
     def _on_view_camera_changed(self, camera: Camera) -> None:
         self.title_label.setText(camera.title)

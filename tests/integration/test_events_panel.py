@@ -199,3 +199,24 @@ def test_the_triage_keys_work_from_the_list_and_not_in_a_text_field(qtbot, rig, 
     qtbot.waitUntil(field.hasFocus, timeout=3000)
     QTest.keyClick(field, Qt.Key.Key_J)
     assert field.text() == "j" and rig.panel.current_row() == 1
+
+
+def test_a_newer_event_shows_as_a_pill_and_the_list_does_not_reshuffle(qtbot, rig, demo_client, demo_service):
+    from datetime import UTC, datetime
+
+    from faceter_viewer.api.models import NewEvent
+
+    camera = camera_with_events(demo_client, demo_service, index=1)
+    rig.player.show_camera(camera)
+    qtbot.waitUntil(lambda: rig.panel.model.rowCount() > 0 and not rig.panel.feed.loading, timeout=15000)
+    before = [e.id for e in listed(rig.panel)]
+    new = NewEvent(start_date=datetime.now(UTC), instant=True, attributes={"note": "gate open"})
+    demo_client.create_event(camera.id, new)
+    rig.panel.feed.refresh()
+    qtbot.waitUntil(lambda: rig.panel.new_pill.isVisibleTo(rig.panel), timeout=10000)
+    assert rig.panel.new_pill.text() == "1 new"
+    assert [e.id for e in listed(rig.panel)] == before  # nothing moved under the user
+    rig.panel.new_pill.click()
+    qtbot.waitUntil(lambda: rig.panel.model.rowCount() > 0 and not rig.panel.feed.loading, timeout=15000)
+    assert listed(rig.panel)[0].id == new.event_id and not rig.panel.new_pill.isVisibleTo(rig.panel)
+    assert listed(rig.panel)[0].attributes.get("note") == "gate open"
