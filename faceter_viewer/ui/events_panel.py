@@ -106,10 +106,15 @@ class EventsPanel(QWidget):
         self.truncation_label.setStyleSheet("color: #b86e00;")
         self.truncation_label.hide()
 
+        # Two short rows rather than one long one: the dock stays narrow beside the player.
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.types_button, self.range_combo, self.merge_spin, self.sort_combo):
-            filters.addWidget(widget)
+        for widget in (self.types_button, self.range_combo):
+            filters.addWidget(widget, 1)
+        order = QHBoxLayout()
+        order.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.merge_spin, self.sort_combo):
+            order.addWidget(widget, 1)
         custom = QHBoxLayout()
         custom.setContentsMargins(0, 0, 0, 0)
         custom.addWidget(self.custom_start)
@@ -122,6 +127,7 @@ class EventsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(filters)
+        layout.addLayout(order)
         layout.addLayout(custom)
         layout.addLayout(toggles)
         layout.addWidget(self.truncation_label)

@@ -141,10 +141,10 @@ class MainWindow(QMainWindow):
         dock.setObjectName("eventsDock")
         dock.setWidget(panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        visible = self.settings.value("window/eventsVisible", True, bool)
+        dock.setVisible(visible)  # before it is added: a dock shown and hidden again widens the window
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.events_dock = dock
-        visible = self.settings.value("window/eventsVisible", True, bool)
-        dock.setVisible(visible)
         dock.visibilityChanged.connect(self._on_events_dock_visibility_changed)
         commands = self.commands
         commands.bind("events_panel", self.toggle_events_panel)
@@ -162,6 +162,9 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/dockState")
         if state is not None:
             self.restoreState(state)  # the dock's side and width as the user left them
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # adding the dock may have widened the window
 
     def toggle_events_panel(self) -> None:
         dock = self.events_dock
