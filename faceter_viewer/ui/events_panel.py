@@ -362,14 +362,19 @@ class EventsPanel(QWidget):
             self._timeline.set_highlighted_event(None)
 
     def _on_review_loaded(self, camera_id: str) -> None:
-        if self.view.camera is not None and camera_id == self.view.camera.id:
-            self.model.set_reviewed(self.review.reviewed_ids(self.base_url, camera_id))
+        if self._show_reviewed(camera_id):
             self.proxy.refilter()
 
     def _on_review_changed(self, camera_id: str, _ids) -> None:
-        if self.view.camera is not None and camera_id == self.view.camera.id:
-            self.model.set_reviewed(self.review.reviewed_ids(self.base_url, camera_id))
+        if self._show_reviewed(camera_id):
             self._update_status()
+
+    def _show_reviewed(self, camera_id: str) -> bool:
+        """The reviewed marks of this panel's camera into the model; False for another camera."""
+        if self.view.camera is None or camera_id != self.view.camera.id:
+            return False
+        self.model.set_reviewed(self.review.reviewed_ids(self.base_url, camera_id))
+        return True
 
     def _on_feed_page_loaded(self, _events) -> None:
         self._update_status()
