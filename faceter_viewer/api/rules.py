@@ -246,5 +246,12 @@ def export_poll_delays(give_up_after: float = EXPORT_GIVE_UP_AFTER) -> Iterable[
         delay = min(delay * EXPORT_POLL_FACTOR, EXPORT_POLL_MAX)
 
 
+# --- §22 export length ----------------------------------------------------------------------------
+
+MAX_EXPORT_SECONDS = 3600
+"""§22: the longest range asked for in one clip, video export or audio export (seconds; the
+shortest is 1). The documents name no limit; an hour keeps one file and one job reasonable, and
+a longer range is refused before anything is sent (the export dialog says how to split it)."""
+
 def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -240,6 +240,24 @@ class TimelineDataService(QObject):
         inside a recording, else the next recording's start; None when none is known."""
         return self._known_intervals().playable_from(t)
 
+    def archive_seconds(self, a: float, b: float) -> float | None:
+        """How many seconds of [a, b) are recorded, from what is loaded for this camera; None
+        when part of the range was never loaded (or was loaded only up to an earlier "now"), so
+        nothing can be said from here. The export dialog refuses a range with 0."""
+        camera_id = self._camera.id if self._camera else None
+        if camera_id is None or not b > a:
+            return None
+        loaded: list[tuple[float, float]] = []
+        for key in self._cache.keys():
+            entry = self._cache.peek(key)
+            if key[0] != camera_id or key[1] not in (ARCHIVE, RECORDINGS) or entry is None:
+                continue
+            chunk_start, chunk_end = (a, b) if key[2] is None else (key[2].start, key[2].end)  # None: all time
+            loaded.append((max(a, chunk_start), min(b, chunk_end, entry.loaded_at)))
+        if ArchiveIntervals.from_pairs(loaded).gaps_between(a, b):
+            return None
+        return self._known_intervals().clipped(a, b).total_duration
+
     def close(self) -> None:
         """Stop the timers and cancel this service's loads. The pool is the session's, shared
         with other services: it is left running, and a load already under way finishes there

@@ -83,6 +83,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("select_all_events", "Select &all events", ("Ctrl+A",), "Select every event in the list", _W),
     Command("unreviewed_only", "&Unreviewed only", ("U",), "Show only the events not reviewed yet", _W),
     Command("bookmark", "&Bookmark…", ("B",), "Create an event at the playhead or the selection", _W),
+    # exports (issue 11)
+    Command("export", "&Export…", ("E",), "Export the selection, the selected event or the minute at the playhead", _W),
+    Command("jobs_panel", "Export &jobs", ("Ctrl+J",), "Show or hide the export jobs", _W),
     # the player, also in fullscreen
     Command("play_pause", "&Play / pause", ("Space",), "Play or pause", _P),
     Command("frame_step", "Next &frame", (".",), "Next frame (archive)", _P),

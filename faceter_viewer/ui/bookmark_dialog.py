@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 
-from PySide6.QtCore import QDate, QDateTime, QPointF, QRectF, QSize, Qt, QTime, QTimeZone, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPixmap
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceter_viewer.api.models import EventType
-from faceter_viewer.core.timeline.localtime import local_datetime, system_timezone, wall_clock_to_epoch
+from faceter_viewer.core.timeline.localtime import local_datetime, system_timezone
 from faceter_viewer.services.bookmarks import (
     MAX_GRID,
     BookmarkDraft,
@@ -61,44 +61,14 @@ from faceter_viewer.services.bookmarks import (
 from faceter_viewer.services.camera_view import CameraView
 from faceter_viewer.services.explain import Explanation
 from faceter_viewer.services.playback import Mode
+from faceter_viewer.ui.local_time_fields import SHOWN_FORMAT, local_time_edit, quiet, utc_text, wall_clock
+from faceter_viewer.ui.local_time_fields import instant as _instant
 from faceter_viewer.ui.timeline_legend import paint_glyph, type_style
 
-SHOWN_FORMAT = "%Y-%m-%d %H:%M:%S"
 DEFAULT_RANGE_SECONDS = 10.0  # Range chosen on an instant: it ends this much later (an end may be ahead of now)
 DEFAULT_GRID = (4, 4)
 PREVIEW_SIZE = QSize(320, 180)
 MARK_COLOR = QColor(255, 176, 0, 120)
-
-
-# --- local wall clock <-> epoch (the edits hold the wall clock in a UTC QDateTime, as the jump
-# dialog does, so Qt never shifts it by the machine's zone; the conversion uses `tz`) ------------
-
-
-def _wall_clock(t: float, tz: tzinfo) -> QDateTime:
-    local = local_datetime(t, tz)
-    return QDateTime(
-        QDate(local.year, local.month, local.day), QTime(local.hour, local.minute, local.second), QTimeZone.utc()
-    )
-
-
-def _instant(value: QDateTime, tz: tzinfo) -> float:
-    d, c = value.date(), value.time()
-    return wall_clock_to_epoch(d.year(), d.month(), d.day(), c.hour(), c.minute(), c.second(), tz)
-
-
-def _utc_text(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime(SHOWN_FORMAT) + " UTC"
-
-
-def _quiet(label: QLabel) -> QLabel:
-    """A secondary text (UTC, the zone, a hint), in the theme's greyed-out text colour whether the
-    form is enabled or not (a stylesheet colour would turn dark when it is disabled)."""
-    palette = label.palette()
-    grey = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText)
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        palette.setColor(group, QPalette.ColorRole.WindowText, grey)
-    label.setPalette(palette)
-    return label
 
 
 def _type_icon(name: str) -> QIcon:
@@ -325,7 +295,7 @@ class BookmarkDialog(QDialog):
         zone = local_datetime(start, self._tz).strftime("%Z (UTC%z)")
         zone_note = QLabel(f"Local time, {zone}", form)
         zone_note.setObjectName("bookmarkZone")
-        _quiet(zone_note)
+        quiet(zone_note)
 
         self.attributes = QTableWidget(0, 2, form)
         self.attributes.setObjectName("bookmarkAttributes")
@@ -362,15 +332,10 @@ class BookmarkDialog(QDialog):
         self._fields_layout = fields
 
     def _time_edit(self, t: float, name: str) -> tuple[QDateTimeEdit, QLabel]:
-        edit = QDateTimeEdit(self.form)
-        edit.setTimeZone(QTimeZone.utc())  # the wall clock of self._tz (see _wall_clock)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd  HH:mm:ss")
-        edit.setDateTime(_wall_clock(t, self._tz))
-        edit.setAccessibleName(f"{name} (local time)")
+        edit = local_time_edit(t, self._tz, f"{name} (local time)", self.form)
         utc = QLabel("", self.form)
         utc.setObjectName(f"bookmark{name}Utc")
-        _quiet(utc)
+        quiet(utc)
         return edit, utc
 
     def _buddy(self, text: str, widget: QWidget) -> QLabel:
@@ -397,7 +362,7 @@ class BookmarkDialog(QDialog):
         self.rows_spin = self._grid_spin(DEFAULT_GRID[0], "Grid rows")
         self.cols_spin = self._grid_spin(DEFAULT_GRID[1], "Grid columns")
         self.grid_hint = QLabel("Click the picture to mark cells", form)
-        _quiet(self.grid_hint)
+        quiet(self.grid_hint)
         self.grid_check.toggled.connect(lambda _on: self._update_grid())
         self.rows_spin.valueChanged.connect(lambda _v: self._update_grid())
         self.cols_spin.valueChanged.connect(lambda _v: self._update_grid())
@@ -496,9 +461,9 @@ class BookmarkDialog(QDialog):
     def set_times(self, start: float, end: float | None = None) -> None:
         self.range_button.setChecked(end is not None)
         self.instant_button.setChecked(end is None)
-        self.start_edit.setDateTime(_wall_clock(start, self._tz))
+        self.start_edit.setDateTime(wall_clock(start, self._tz))
         if end is not None:
-            self.end_edit.setDateTime(_wall_clock(end, self._tz))
+            self.end_edit.setDateTime(wall_clock(end, self._tz))
         self._exact = {"start": start, "end": end}
 
     def _edited_time(self, name: str, edit: QDateTimeEdit) -> float:
@@ -646,8 +611,8 @@ class BookmarkDialog(QDialog):
             self._show_problem("")  # the user is fixing it
 
     def _update_utc(self) -> None:
-        self.start_utc.setText(_utc_text(self.start_time()))
-        self.end_utc.setText(_utc_text(self._edited_time("end", self.end_edit)))
+        self.start_utc.setText(utc_text(self.start_time()))
+        self.end_utc.setText(utc_text(self._edited_time("end", self.end_edit)))
 
     def _update_grid(self) -> None:
         on = self.grid_check.isChecked()

@@ -7,7 +7,8 @@ the playhead is marked. Triage (the window's commands, ui/actions.py): J / K sel
 next / previous event, R marks the selected events reviewed and moves on (auto-advance), Shift+R
 unmarks, Ctrl+A selects every row, U shows only unreviewed events. Reviewed state is the
 ReviewState's (services/review_store.py: SQLite, per service, camera and event). The filter is
-remembered in QSettings (`events/filter/...`).
+remembered in QSettings (`events/filter/...`). An event's context menu plays it or exports its
+range (`export_requested`: the window opens the export dialog, ui/export_dialog.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ PLAYHEAD_MS = 250
 
 class EventsPanel(QWidget):
     event_played = Signal(object)  # Event: played from its start minus the pre-roll
+    export_requested = Signal(object)  # Event: "Export…" in its context menu (the window opens the dialog)
 
     def __init__(self, view: CameraView, review_state, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -149,6 +151,8 @@ class EventsPanel(QWidget):
         self.unreviewed_box.toggled.connect(self._on_unreviewed_toggled)
         self.new_pill.clicked.connect(self.feed.show_new)
         self.list.activated.connect(self._on_list_activated)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._on_list_context_menu_requested)
         self.list.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.feed.loading_changed.connect(self._update_status)
         self.feed.page_loaded.connect(self._on_feed_page_loaded)
@@ -401,6 +405,26 @@ class EventsPanel(QWidget):
         event = index.data(EVENT_ROLE)
         if event is not None:
             self.play(event)
+
+    def event_menu(self, event: Event) -> QMenu:
+        """An event's context menu: play it, export its range (pre-roll before, a few seconds after)."""
+        menu = QMenu(self)
+        menu.setObjectName("eventMenu")
+        play = menu.addAction("&Play")
+        play.triggered.connect(lambda: self.play(event))
+        export = menu.addAction("&Export…")
+        export.setObjectName("exportEvent")
+        export.triggered.connect(lambda: self.export_requested.emit(event))
+        return menu
+
+    def _on_list_context_menu_requested(self, pos) -> None:
+        index = self.list.indexAt(pos)
+        event = index.data(EVENT_ROLE) if index.isValid() else None
+        if event is None:
+            return
+        menu = self.event_menu(event)
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(self.list.viewport().mapToGlobal(pos))
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         if self._timeline is None:

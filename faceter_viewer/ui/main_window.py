@@ -9,6 +9,10 @@ commands are `commands` (ui/actions.py): window-wide keys, bound here and by the
 Start-up is progressive: the window is shown first, with an empty browser and a placeholder for
 the player; `attach_session` then brings the session and the player panel (httpx, pydantic,
 numpy and the timeline load after the window is on screen, not before).
+
+With the session come its docks: the events panel (Ctrl+E) and the export jobs (Ctrl+J, the
+session's ExportQueue); E opens the export dialog (ui/export_dialog.py) and an export submitted
+there shows the jobs dock.
 """
 
 from __future__ import annotations
@@ -58,6 +62,10 @@ class MainWindow(QMainWindow):
         self.events_panel = None  # ui/events_panel.py, with the session
         self.unreviewed_counts = None
         self.events_dock: QDockWidget | None = None
+        self.exports = None  # the session's ExportQueue (services/exports/queue.py)
+        self.jobs_panel = None  # ui/jobs_panel.py, with the session's ExportQueue
+        self.jobs_dock: QDockWidget | None = None
+        self.export_dialog = None  # the E dialog last opened (it deletes itself when closed)
         self._player_placeholder = QLabel("Loading the player…", self)
         self._player_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._player_placeholder.setStyleSheet("background: black; color: #bbb;")
@@ -119,8 +127,13 @@ class MainWindow(QMainWindow):
         self.browser.focus_released.connect(player_panel.video.setFocus)
         if self.browser.tree.hasFocus():
             player_panel.video.setFocus()
+        exports = getattr(session, "exports", None)
+        if exports is not None:
+            self._add_jobs_panel(exports)
         if review_state is not None:
             self._add_events_panel(player_panel, review_state)
+        if self.jobs_dock is not None or self.events_dock is not None:
+            self._restore_docks()
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
         session.cameras_failed.connect(self._on_session_cameras_failed)
         self.refresh()
@@ -159,12 +172,32 @@ class MainWindow(QMainWindow):
                      "select_all_events", "unreviewed_only"):  # fmt: skip
             menu.addAction(commands[name])
         self.menuBar().insertMenu(self._help_menu.menuAction(), menu)
+        panel.export_requested.connect(self.open_export_dialog)
+
+    def _add_jobs_panel(self, exports) -> None:
+        from faceter_viewer.ui.jobs_panel import JobsPanel
+
+        self.exports = exports
+        panel = JobsPanel(exports, self.settings, self)
+        self.jobs_panel = panel
+        dock = QDockWidget("Export jobs", self)
+        dock.setObjectName("jobsDock")
+        dock.setWidget(panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setVisible(self.settings.value("window/jobsVisible", False, bool))  # before it is added (see the events dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.jobs_dock = dock
+        dock.visibilityChanged.connect(self._on_jobs_dock_visibility_changed)
+        self.commands.bind("export", self.open_export_dialog)
+        self.commands.bind("jobs_panel", self.toggle_jobs_panel)
+
+    def _restore_docks(self) -> None:
         state = self.settings.value("window/dockState")
         if state is not None:
-            self.restoreState(state)  # the dock's side and width as the user left them
+            self.restoreState(state)  # the docks' sides and widths as the user left them
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
-            self.restoreGeometry(geometry)  # adding the dock may have widened the window
+            self.restoreGeometry(geometry)  # adding a dock may have widened the window
 
     def toggle_events_panel(self) -> None:
         dock = self.events_dock
@@ -178,6 +211,50 @@ class MainWindow(QMainWindow):
         if not self.isMinimized():
             self.settings.setValue("window/eventsVisible", visible)
 
+    # --- exports ------------------------------------------------------------------------------
+
+    def open_export_dialog(self, event=None) -> None:
+        """E (or File → Export…, or an event's "Export…"): the export dialog on the camera on
+        screen, for the given event, else the timeline's selection, else the event selected in a
+        focused events list, else the minute at the playhead."""
+        from faceter_viewer.ui.export_dialog import open_export_dialog
+
+        panel = self.player_panel
+        if panel is None or self.exports is None:
+            return
+        selection = None if event is not None else panel.selection()
+        events = self.events_panel
+        if event is None and selection is None and events is not None and events.list.hasFocus():
+            chosen = events.selected_events()
+            event = chosen[0] if len(chosen) == 1 else None
+        dialog = open_export_dialog(
+            panel.view,
+            self.exports,
+            self.settings,
+            selection=selection,
+            event=event,
+            pre_roll=events.pre_roll if events is not None else 5.0,
+            speed=self.jobs_panel.expected_speed() if self.jobs_panel is not None else None,
+            parent=self,
+        )
+        self.export_dialog = dialog
+        if dialog is not None:
+            dialog.submitted.connect(self._on_export_dialog_submitted)
+
+    def _on_export_dialog_submitted(self, _job_ids: list) -> None:
+        if self.jobs_dock is not None:
+            self.jobs_dock.show()
+            self.jobs_dock.raise_()
+
+    def toggle_jobs_panel(self) -> None:
+        dock = self.jobs_dock
+        if dock is not None:
+            dock.setVisible(not dock.isVisible())
+
+    def _on_jobs_dock_visibility_changed(self, visible: bool) -> None:
+        if not self.isMinimized():
+            self.settings.setValue("window/jobsVisible", visible)
+
     # --- menus ------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
@@ -185,6 +262,10 @@ class MainWindow(QMainWindow):
         commands = self.commands
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(commands["refresh"])
+        file_menu.addSeparator()
+        file_menu.addAction(commands["export"])
+        file_menu.addAction(commands["jobs_panel"])
+        file_menu.addSeparator()
         self.sign_out_action = QAction("Sign &out", self)
         self.sign_out_action.triggered.connect(self.sign_out_requested)
         file_menu.addAction(self.sign_out_action)
@@ -271,7 +352,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         for splitter in (self.main_splitter, self.left_splitter):
             self.settings.setValue(f"window/{splitter.objectName()}", splitter.saveState())
-        if self.events_dock is not None:
+        if self.events_dock is not None or self.jobs_dock is not None:
             self.settings.setValue("window/dockState", self.saveState())
         self.settings.sync()
 
@@ -281,6 +362,8 @@ class MainWindow(QMainWindow):
             self.unreviewed_counts.close()
         if self.events_panel is not None:
             self.events_panel.close_panel()
+        if self.jobs_panel is not None:
+            self.jobs_panel.close_panel()
         if self.player_panel is not None:
             self.player_panel.shutdown()
         super().closeEvent(event)

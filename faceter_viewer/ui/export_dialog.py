@@ -1,0 +1,538 @@
+"""E: export a range of the archive (one range for one camera or several of the same room).
+
+Prefilled from the timeline's selection (the `[` / `]` marks), an event (its start minus the
+pre-roll to a few seconds after its end), or, from the menu, the minute at the playhead (live:
+the last minute). The form: the cameras (the one on screen checked, the others of its room
+listed), the start and duration in local time with the end and UTC beside them, the mode (clip,
+video export with an "include audio" box, audio export; what the key may not do is disabled,
+its tooltip says why), a size estimate and download time (the Archive API `size`, asked on the
+session's pool as the range changes, debounced), the folder (remembered in QSettings) and file
+name (the camera title and local start time unless typed), the evidence package (on by default
+for video) and, under Advanced, a callback URL.
+
+What is wrong with the form is checked on every change (services/export_form.py): the Export
+button is off and the reason is said in the dialog. Export (or Enter) submits one job per
+camera to the session's ExportQueue and closes; the window then shows the jobs panel.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import tzinfo
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceter_viewer.api import rules
+from faceter_viewer.api.models import Camera, Event
+from faceter_viewer.core.timeline.localtime import format_duration, local_datetime, system_timezone
+from faceter_viewer.services.camera_view import CameraView
+from faceter_viewer.services.export_estimate import SizeAnswer, SizeEstimator
+from faceter_viewer.services.export_form import (
+    ExportForm,
+    Refusal,
+    default_file_name,
+    estimate_text,
+    event_range,
+    room_mates,
+    total_size,
+    whole_seconds,
+)
+from faceter_viewer.services.exports.job import ExportMode
+from faceter_viewer.services.playback import Mode
+from faceter_viewer.ui.local_time_fields import instant, local_time_edit, quiet, utc_text, wall_clock
+
+DEFAULT_SECONDS = 60  # the range from the menu without a selection: a minute
+ESTIMATE_DELAY_MS = 300  # the size is asked this long after the range stops changing
+FOLDER_KEY = "exports/folder"
+CAMERA_ROLE = Qt.ItemDataRole.UserRole
+
+
+def default_export_folder() -> Path:
+    """The user's Videos folder (else Downloads, else home), in a "Faceter Viewer" subfolder."""
+    for location in (QStandardPaths.StandardLocation.MoviesLocation, QStandardPaths.StandardLocation.DownloadLocation):
+        folder = QStandardPaths.writableLocation(location)
+        if folder:
+            return Path(folder) / "Faceter Viewer"
+    return Path.home() / "Faceter Viewer"
+
+
+class ExportDialog(QDialog):
+    """See the module docstring. `submitted(job_ids)` when the jobs are queued."""
+
+    submitted = Signal(list)
+
+    def __init__(
+        self,
+        view: CameraView,
+        exports,  # services/exports/queue.ExportQueue: submit(request) -> ExportJob
+        settings: QSettings,
+        *,
+        start: float,
+        end: float,
+        cameras: Sequence[Camera] = (),
+        speed: float | None = None,
+        tz: tzinfo | None = None,
+        clock: Callable[[], float] = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if view.camera is None:
+            raise ValueError("an export needs a camera")
+        self.view = view
+        self.camera = view.camera
+        self.exports = exports
+        self.settings = settings
+        self._tz = tz or system_timezone()
+        self._clock = clock
+        self._speed = speed
+        self._sizes: dict[str, int | None] = {}
+        self._size_problem = ""
+        self._evidence_touched = False
+        self._updating = False  # the range fields are being set from code: no feedback loop
+        start, end = whole_seconds(start, end)
+        self._start, self._end = start, end
+        self.estimator = SizeEstimator(view.session, self)
+        self.setWindowTitle("Export")
+        self.setObjectName("exportDialog")
+
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
+        self._estimate_timer.timeout.connect(self._ask_estimate)
+
+        title = QLabel(f"Export from “{self.camera.title}”", self)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        fields = QFormLayout()
+        fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._build_cameras(fields, [self.camera, *room_mates(self.camera, cameras)])
+        self._build_range(fields, start, end)
+        self._build_mode(fields)
+        self._build_output(fields)
+        self._build_advanced(fields)
+
+        self.problem_label = QLabel("", self)
+        self.problem_label.setObjectName("exportProblem")
+        self.problem_label.setStyleSheet("color: #c5221f;")
+        self.problem_label.setWordWrap(True)
+        policy = self.problem_label.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the dialog does not jump as a reason comes and goes
+        self.problem_label.setSizePolicy(policy)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.export_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.export_button.setText("&Export")
+        self.export_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(fields)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.buttons)
+
+        self.estimator.answered.connect(self._on_estimator_answered)
+        self._update_permissions()
+        self._on_range_changed()
+        self.start_edit.setFocus()  # the range is what one adjusts most; Enter exports as it stands
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build_cameras(self, fields: QFormLayout, cameras: list[Camera]) -> None:
+        self.camera_list = QListWidget(self)
+        self.camera_list.setObjectName("exportCameras")
+        self.camera_list.setAccessibleName("Cameras")
+        for camera in cameras:
+            item = QListWidgetItem(camera.title, self.camera_list)
+            item.setData(CAMERA_ROLE, camera)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if camera.id == self.camera.id else Qt.CheckState.Unchecked)
+            if not camera.has_archive_access:
+                item.setToolTip("This key has no archive access to this camera")
+        rows = min(len(cameras), 4)
+        self.camera_list.setMaximumHeight(self.camera_list.sizeHintForRow(0) * rows + 2 * self.camera_list.frameWidth() + 2)
+        self.camera_list.itemChanged.connect(lambda _item: self._on_cameras_changed())
+        label = "Camera:" if len(cameras) == 1 else "&Cameras:"
+        self.cameras_note = quiet(QLabel("One range for every checked camera: each gets its own file.", self))
+        self.cameras_note.setVisible(len(cameras) > 1)
+        fields.addRow(label, self.camera_list)
+        fields.addRow("", self.cameras_note)
+
+    def _build_range(self, fields: QFormLayout, start: float, end: float) -> None:
+        self.start_edit = local_time_edit(start, self._tz, "Start (local time)", self)
+        self.start_utc = quiet(QLabel("", self))
+        self.start_utc.setObjectName("exportStartUtc")
+        self.duration_spin = QSpinBox(self)
+        self.duration_spin.setRange(0, 24 * 3600)  # past the limit, so that a too long range is said, not clamped
+        self.duration_spin.setSuffix(" s")
+        self.duration_spin.setAccessibleName("Duration in seconds")
+        self.duration_spin.setValue(max(0, int(end - start)))
+        self.duration_text = quiet(QLabel("", self))
+        self.end_edit = local_time_edit(end, self._tz, "End (local time)", self)
+        self.end_utc = quiet(QLabel("", self))
+        self.end_utc.setObjectName("exportEndUtc")
+        zone = local_datetime(start, self._tz).strftime("%Z (UTC%z)")
+        zone_note = quiet(QLabel(f"Local time, {zone}; at most {format_duration(rules.MAX_EXPORT_SECONDS)} at once", self))
+        self.start_edit.dateTimeChanged.connect(lambda _v: self._on_start_edited())
+        self.duration_spin.valueChanged.connect(lambda _v: self._on_duration_edited())
+        self.end_edit.dateTimeChanged.connect(lambda _v: self._on_end_edited())
+        fields.addRow(self._buddy("&Start:", self.start_edit), self._row(self.start_edit, self.start_utc))
+        fields.addRow(self._buddy("&Duration:", self.duration_spin), self._row(self.duration_spin, self.duration_text))
+        fields.addRow(self._buddy("E&nd:", self.end_edit), self._row(self.end_edit, self.end_utc))
+        fields.addRow("", zone_note)
+
+    def _build_mode(self, fields: QFormLayout) -> None:
+        self.clip_radio = QRadioButton("C&lip (the file streams at once)", self)
+        self.video_radio = QRadioButton("&Video export (the service prepares the file)", self)
+        self.audio_check = QCheckBox("Include &audio", self)
+        self.audio_radio = QRadioButton("Audio e&xport (sound only)", self)
+        self._modes = {ExportMode.CLIP: self.clip_radio, ExportMode.VIDEO: self.video_radio, ExportMode.AUDIO: self.audio_radio}
+        self._mode_group = QButtonGroup(self)
+        for button in self._modes.values():
+            self._mode_group.addButton(button)
+        self.video_radio.setChecked(True)
+        self.audio_check.setChecked(self.camera.is_audio_granted)
+        self._mode_group.buttonToggled.connect(lambda _b, on: on and self._on_mode_changed())
+        self.audio_check.toggled.connect(lambda _on: self._validate())
+        video_row = QHBoxLayout()
+        video_row.addWidget(self.video_radio)
+        video_row.addWidget(self.audio_check)
+        video_row.addStretch(1)
+        modes = QVBoxLayout()
+        modes.addWidget(self.clip_radio)
+        modes.addLayout(video_row)
+        modes.addWidget(self.audio_radio)
+        self.estimate_label = QLabel("", self)
+        self.estimate_label.setObjectName("exportEstimate")
+        self.estimate_label.setWordWrap(True)
+        fields.addRow("Mode:", modes)
+        fields.addRow("Size:", self.estimate_label)
+
+    def _build_output(self, fields: QFormLayout) -> None:
+        saved = self.settings.value(FOLDER_KEY, "", str)
+        self.folder_edit = QLineEdit(saved or str(default_export_folder()), self)
+        self.folder_edit.setAccessibleName("Folder")
+        self.browse_button = QPushButton("&Browse…", self)
+        self.browse_button.clicked.connect(self._on_browse_clicked)
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setAccessibleName("File name")
+        self.name_edit.setObjectName("exportFileName")
+        self.names_note = quiet(QLabel("The other cameras' files: their title and the start time.", self))
+        self.evidence_check = QCheckBox("Evidence &package: a JSON sidecar with the details and SHA-256 checksums", self)
+        self.evidence_check.setChecked(True)
+        self.evidence_check.clicked.connect(self._on_evidence_clicked)
+        self.folder_edit.textChanged.connect(lambda _t: self._validate())
+        self.name_edit.textChanged.connect(lambda _t: self._validate())
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.browse_button)
+        fields.addRow(self._buddy("&Folder:", self.folder_edit), folder_row)
+        fields.addRow(self._buddy("File &name:", self.name_edit), self.name_edit)
+        fields.addRow("", self.names_note)
+        fields.addRow("", self.evidence_check)
+
+    def _build_advanced(self, fields: QFormLayout) -> None:
+        self.advanced_button = QToolButton(self)
+        self.advanced_button.setText("Advanced")
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_button.setAutoRaise(True)
+        self.advanced = QWidget(self)
+        self.callback_edit = QLineEdit(self.advanced)
+        self.callback_edit.setObjectName("exportCallbackUrl")
+        self.callback_edit.setAccessibleName("Callback URL")
+        self.callback_edit.setPlaceholderText("https://… (optional: the service posts the export's status there)")
+        advanced = QFormLayout(self.advanced)
+        advanced.setContentsMargins(0, 0, 0, 0)
+        advanced.addRow("Callback &URL:", self.callback_edit)
+        self.advanced.hide()
+        self.advanced_button.toggled.connect(self._on_advanced_toggled)
+        self.callback_edit.textChanged.connect(lambda _t: self._validate())
+        fields.addRow(self.advanced_button)
+        fields.addRow(self.advanced)
+
+    def _buddy(self, text: str, widget: QWidget) -> QLabel:
+        label = QLabel(text, self)  # a row holding a layout gets no buddy of its own: Alt+S
+        label.setBuddy(widget)
+        return label
+
+    @staticmethod
+    def _row(edit: QWidget, note: QLabel) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(edit, 1)
+        row.addWidget(note)
+        return row
+
+    # --- the form's values ----------------------------------------------------------------------
+
+    def chosen_cameras(self) -> list[Camera]:
+        items = (self.camera_list.item(row) for row in range(self.camera_list.count()))
+        return [item.data(CAMERA_ROLE) for item in items if item.checkState() == Qt.CheckState.Checked]
+
+    def set_camera_checked(self, camera_id: str, checked: bool) -> None:
+        for row in range(self.camera_list.count()):
+            item = self.camera_list.item(row)
+            if item.data(CAMERA_ROLE).id == camera_id:
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def mode(self) -> ExportMode:
+        return next((mode for mode, button in self._modes.items() if button.isChecked()), ExportMode.VIDEO)
+
+    def set_mode(self, mode: ExportMode) -> None:
+        self._modes[mode].setChecked(True)
+
+    def range(self) -> tuple[float, float]:
+        return self._start, self._end
+
+    def set_range(self, start: float, end: float) -> None:
+        self._start, self._end = start, end
+        self._show_range()
+        self._on_range_changed()
+
+    def form(self) -> ExportForm:
+        cameras = self.chosen_cameras()
+        archive = {}
+        shown = self.view.camera
+        if shown is not None and any(c.id == shown.id for c in cameras) and self._end > self._start:
+            archive[shown.id] = self.view.timeline_data.archive_seconds(self._start, self._end)
+        folder = self.folder_edit.text().strip()
+        return ExportForm(
+            cameras=tuple(cameras),
+            start=self._start,
+            end=self._end,
+            mode=self.mode(),
+            folder=Path(folder).expanduser() if folder else None,
+            file_name=self.name_edit.text(),
+            audio=self.audio_check.isChecked() and self.audio_check.isEnabled(),
+            evidence=self.evidence_check.isChecked(),
+            callback_url=self.callback_edit.text(),
+            archive=archive,
+            sizes=self._sizes,
+            tz=self._tz,
+        )
+
+    def refusal(self) -> Refusal | None:
+        return self.form().refusal(self._clock())
+
+    def problem_text(self) -> str:
+        return self.problem_label.text() if self.problem_label.isVisible() else ""
+
+    # --- Export ---------------------------------------------------------------------------------
+
+    def accept(self) -> None:
+        form = self.form()
+        refusal = form.refusal(self._clock())
+        if refusal is not None:  # Enter while the form is refused: say it, send nothing
+            self._show_refusal(refusal)
+            return
+        ids = [self.exports.submit(request).id for request in form.requests()]
+        if form.folder is not None:
+            self.settings.setValue(FOLDER_KEY, str(form.folder))
+        self.submitted.emit(ids)
+        super().accept()
+
+    def done(self, result: int) -> None:
+        self._estimate_timer.stop()
+        self.estimator.close()  # a size still being asked: its answer is dropped with the dialog
+        super().done(result)
+
+    # --- reactions ------------------------------------------------------------------------------
+
+    def _on_start_edited(self) -> None:
+        if self._updating:
+            return
+        duration = self._end - self._start
+        self._start = instant(self.start_edit.dateTime(), self._tz)
+        self._end = self._start + max(0.0, duration)  # the start moves the range; its length stays
+        self._show_range(keep="start")
+        self._on_range_changed()
+
+    def _on_duration_edited(self) -> None:
+        if self._updating:
+            return
+        self._end = self._start + self.duration_spin.value()
+        self._show_range(keep="duration")
+        self._on_range_changed()
+
+    def _on_end_edited(self) -> None:
+        if self._updating:
+            return
+        self._end = instant(self.end_edit.dateTime(), self._tz)
+        self._show_range(keep="end")
+        self._on_range_changed()
+
+    def _show_range(self, keep: str = "") -> None:
+        """Put the range into the fields the user is not editing (`keep`)."""
+        self._updating = True
+        try:
+            if keep != "start":
+                self.start_edit.setDateTime(wall_clock(self._start, self._tz))
+            if keep != "end":
+                self.end_edit.setDateTime(wall_clock(self._end, self._tz))
+            if keep != "duration":
+                self.duration_spin.setValue(max(0, int(self._end - self._start)))
+        finally:
+            self._updating = False
+
+    def _on_range_changed(self) -> None:
+        self.start_utc.setText(utc_text(self._start))
+        self.end_utc.setText(utc_text(self._end))
+        length = self._end - self._start
+        self.duration_text.setText(format_duration(length) if length >= 0 else "")
+        self._sizes, self._size_problem = {}, ""  # the estimate was for another range
+        self._update_names()
+        self._estimate_timer.start()  # restarted by each change: asked once the range settles
+        self._validate()
+
+    def _on_cameras_changed(self) -> None:
+        chosen = self.chosen_cameras()
+        self.names_note.setVisible(len(chosen) > 1)
+        self._update_permissions()
+        self._estimate_timer.start()
+        self._validate()
+
+    def _on_mode_changed(self) -> None:
+        mode = self.mode()
+        if not self._evidence_touched:
+            self.evidence_check.setChecked(mode is ExportMode.VIDEO)  # the issue: on by default for video
+        self._update_names()
+        self._update_permissions()
+        self._validate()
+
+    def _on_evidence_clicked(self, _checked: bool) -> None:
+        self._evidence_touched = True
+
+    def _on_advanced_toggled(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        if shown:
+            self.callback_edit.setFocus()
+        self.adjustSize()
+
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export to folder", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def _update_names(self) -> None:
+        self.name_edit.setPlaceholderText(default_file_name(self.camera, self._start, self.mode(), self._tz))
+        typed = self.name_edit.text().strip()
+        if typed:  # the extension follows the mode, never what was typed
+            stem = typed.rsplit(".", 1)[0] if typed.lower().endswith((".mp4", ".m4a", ".mp3")) else typed
+            wanted = stem + self.mode().suffix
+            if wanted != typed:
+                self.name_edit.setText(wanted)
+
+    def _update_permissions(self) -> None:
+        """Audio needs the audio grant of every chosen camera: what is not permitted is off, and
+        its tooltip says why."""
+        cameras = self.chosen_cameras() or [self.camera]
+        denied = next((c for c in cameras if not c.is_audio_granted), None)
+        reason = "" if denied is None else f"Not permitted: this key has no audio grant for “{denied.title}”"
+        for widget in (self.audio_radio, self.audio_check):
+            widget.setEnabled(denied is None)
+            widget.setToolTip(reason)
+        if denied is not None and self.audio_radio.isChecked():
+            self.video_radio.setChecked(True)
+
+    def _ask_estimate(self) -> None:
+        cameras = [c for c in self.chosen_cameras() if c.has_archive_access]
+        duration = int(self._end - self._start)
+        if not cameras or duration <= 0 or duration > rules.MAX_EXPORT_SECONDS:
+            self._show_estimate()
+            return
+        self.estimate_label.setText("Estimating…")
+        self.estimator.estimate(cameras, self._start, duration)
+
+    def _on_estimator_answered(self, answer: SizeAnswer) -> None:
+        if not answer.matches(self._start, int(self._end - self._start)):
+            return  # for a range since changed: the next answer is on its way
+        self._sizes, self._size_problem = dict(answer.sizes), answer.problem
+        self._show_estimate()
+        self._validate()
+
+    def _show_estimate(self) -> None:
+        cameras = self.chosen_cameras()
+        size = total_size(self._sizes, [c.id for c in cameras])
+        text = estimate_text(size, self._speed, self.mode(), len(cameras))
+        self.estimate_label.setText(text or self._size_problem or "—")
+
+    def _validate(self) -> None:
+        refusal = self.refusal()
+        self.export_button.setEnabled(refusal is None)
+        self._show_refusal(refusal)
+        if self._sizes:
+            self._show_estimate()  # the mode or the cameras changed what it says
+
+    def _show_refusal(self, refusal: Refusal | None) -> None:
+        self.problem_label.setText("" if refusal is None else refusal.text)
+        self.problem_label.setVisible(refusal is not None)
+
+
+def export_range(
+    view: CameraView,
+    *,
+    selection: tuple[float, float] | None = None,
+    event: Event | None = None,
+    pre_roll: float = 5.0,
+    now: float | None = None,
+) -> tuple[float, float]:
+    """What the dialog opens on: the selection, else the event (pre-roll before, a few seconds
+    after), else the minute from the playhead while the archive plays, else the last minute."""
+    now = time.time() if now is None else now
+    if selection is not None and selection[1] > selection[0]:
+        return whole_seconds(*selection)
+    if event is not None:
+        return event_range(event.start_timestamp, event.end_timestamp, pre_roll, now)
+    at = view.playback.current_time() if view.playback.mode is Mode.ARCHIVE else None
+    if at is not None:
+        return whole_seconds(at, min(at + DEFAULT_SECONDS, now))
+    return whole_seconds(now - DEFAULT_SECONDS, now)
+
+
+def open_export_dialog(
+    view: CameraView,
+    exports,
+    settings: QSettings,
+    *,
+    selection: tuple[float, float] | None = None,
+    event: Event | None = None,
+    pre_roll: float = 5.0,
+    speed: float | None = None,
+    parent: QWidget | None = None,
+) -> ExportDialog | None:
+    """E: the dialog for the camera on screen (None, and a note, when there is no camera).
+    Window-modal and non-blocking (open()); it deletes itself when closed."""
+    if view.camera is None:
+        view.session.messages.info("Select a camera to export from it.")
+        return None
+    start, end = export_range(view, selection=selection, event=event, pre_roll=pre_roll)
+    dialog = ExportDialog(
+        view, exports, settings, start=start, end=end, cameras=view.session.cameras(), speed=speed, parent=parent
+    )
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog
