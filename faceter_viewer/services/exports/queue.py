@@ -63,6 +63,7 @@ class ExportQueue(QObject):
         self._sent_at: dict[str, float] = {}
         self._stopping = threading.Event()
         self._closed = False
+        self.is_loaded = False  # the stored jobs are in jobs() (the `loaded` signal came)
         self._store: JobStore | _MemoryStore | None = None
         self._store_failed: str | None = None
         self._store_ready = threading.Event()
@@ -192,6 +193,7 @@ class ExportQueue(QObject):
                 log.info("export job %s resumes in state %s", job.id, job.state)
                 self._cancel[job.id] = threading.Event()
                 self._pool.submit(self._run, dataclasses.replace(job), False)
+        self.is_loaded = True
         self.loaded.emit()
 
     def _on_changed(self, job: ExportJob) -> None:
