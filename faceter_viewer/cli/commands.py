@@ -6,16 +6,15 @@ import argparse
 import base64
 import contextlib
 import sys
-import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
-from faceter_viewer.api import errors, rules
+from faceter_viewer.api import errors
 from faceter_viewer.api.credentials import KEY_ENV, KeyFileError, resolve_base_url, resolve_key
 from faceter_viewer.api.integration import IntegrationClient
 from faceter_viewer.api.enums import EventType, SortOrder
-from faceter_viewer.api.models import AudioExportRequest, Camera, Event, ExportTask, NewEvent, VideoExportRequest
+from faceter_viewer.api.models import Camera, Event, NewEvent
 from faceter_viewer.api.paging import iterate_events
 from faceter_viewer.cli import output
 from faceter_viewer.cli.usage import UsageError
@@ -25,6 +24,8 @@ from faceter_viewer.core.filenames import safe_filename
 def run(args: argparse.Namespace) -> int:
     # bad input is a usage error (exit 2) before anything is asked of the service
     new_event = new_event_from(args) if args.command == "create-event" else None
+    if args.command == "jobs":
+        return jobs(args)
     with connect(args) as client:
         if args.command == "cameras":
             return cameras(client, args)
@@ -180,52 +181,94 @@ def create_event(client: IntegrationClient, args: argparse.Namespace, event: New
 
 
 def export(client: IntegrationClient, args: argparse.Namespace) -> int:
+    """One export as a stored job (services/exports): the same command run again after the
+    process was killed or interrupted resumes that job (same export id, a Range request for the
+    download) instead of exporting again."""
+    from faceter_viewer.services.exports.job import ExportJob, ExportMode, JobState
+    from faceter_viewer.services.exports.runner import JobRunner
+    from faceter_viewer.services.exports.store import JobStore
+
     camera = find_camera(client, args.camera)
     start = output.parse_user_time(args.start, "--from")
     assert start is not None
-    suffix = ".m4a" if args.mode == "audio" else ".mp4"
-    dest = Path(args.output) if args.output else Path(safe_filename(camera.title, start.astimezone(), suffix))
+    mode = ExportMode(args.mode)
+    default_name = safe_filename(camera.title, start.astimezone(), mode.suffix)
+    dest = Path(args.output) if args.output else Path(default_name)
     if dest.is_dir():
-        dest = dest / safe_filename(camera.title, start.astimezone(), suffix)
+        dest = dest / default_name
+    evidence = args.evidence if args.evidence is not None else mode is not ExportMode.AUDIO
+    asked = ExportJob(
+        service_url=client.base_url,
+        camera_id=camera.id,
+        camera_title=camera.title,
+        start=start.astimezone(timezone.utc),
+        duration=args.duration,
+        mode=mode,
+        dest=dest.absolute(),
+        audio=mode is ExportMode.VIDEO and camera.is_audio_granted,
+        evidence=evidence,
+        callback_url=args.callback_url,
+    )
     progress = output.Progress(sys.stderr)
-    if args.mode == "clip":
-        progress.say(f"Downloading {args.duration} s of “{camera.title}” from {output.local(start)}")
-        client.download_clip(camera.id, start, args.duration, dest, on_progress=progress.bytes)
-    else:
-        task = _run_export(client, camera, start, args.duration, args.mode, progress)
-        url = task.file_url
-        if not url:
-            raise errors.InvalidResponseError("the export completed without a file URL")
-        if not args.output:
-            dest = dest.with_suffix(Path(url.split("?")[0]).suffix or suffix)
-        progress.say("Downloading the exported file")
-        client.download_file(url, dest, on_progress=progress.bytes)
-    progress.done(f"Saved {dest}")
+    store = JobStore()
+    try:
+        job = store.find_same(asked)
+        if job is None:
+            job = asked
+            progress.say(f"{mode.label} of {args.duration} s of “{camera.title}” from {output.local(start)}")
+        else:
+            progress.say(f"Resuming the stored job {job.id[:8]} ({job.state}{', export ' + job.export_id if job.export_id else ''})")
+            job.evidence, job.callback_url = evidence, args.callback_url
+            if job.state.finished:  # failed or cancelled before: try again
+                job.state, job.error = JobState.QUEUED, None
+        store.save(job)
+        runner = JobRunner(client, store, on_change=_JobPrinter(progress))
+        try:
+            runner.run(job)
+        except KeyboardInterrupt:
+            progress.say("Interrupted; run the same command again to resume.")
+            raise
+    finally:
+        store.close()
+    if job.state is not JobState.DONE:
+        raise errors.FaceterError(job.error or f"the export ended {job.state}")
+    progress.done(f"Saved {job.dest}")
+    if job.evidence:
+        progress.say(f"Evidence: {job.dest.name}.json, SHA256SUMS (check with: sha256sum -c SHA256SUMS)")
     return 0
 
 
-def _run_export(client: IntegrationClient, camera: Camera, start: datetime, duration: int, mode: str, progress) -> ExportTask:
-    """Create a video or audio export and poll it (api-rules §10) until it is finished."""
-    if mode == "video":
-        task: ExportTask = client.create_video_export(
-            camera.id, VideoExportRequest(start_date=start, duration_seconds=duration, audio_enabled=camera.is_audio_granted)
-        )
-        poll = client.get_video_export
+class _JobPrinter:
+    """The job's progress on stderr: a line per state, the bytes while downloading."""
+
+    def __init__(self, progress: output.Progress) -> None:
+        self._progress = progress
+        self._said: tuple[str, str | None] | None = None
+
+    def __call__(self, job) -> None:
+        said = (str(job.state), job.export_id)
+        if said != self._said:
+            self._said = said
+            export = f" (export {job.export_id})" if job.export_id else ""
+            self._progress.say(f"{str(job.state).capitalize()}{export}")
+        if job.state == "downloading" and job.bytes_done:
+            self._progress.bytes(job.bytes_done, job.bytes_total)
+
+
+def jobs(args: argparse.Namespace) -> int:
+    """The export jobs stored on this machine (every service), oldest first. Needs no key."""
+    from faceter_viewer.services.exports.store import JobStore, job_to_dict
+
+    store = JobStore()
+    try:
+        found = store.jobs()
+    finally:
+        store.close()
+    if args.json:
+        output.print_json([job_to_dict(job) for job in found])
     else:
-        task = client.create_audio_export(camera.id, AudioExportRequest(start_date=start, duration_seconds=duration))
-        poll = client.get_audio_export
-    progress.say(f"Export {task.export_id}: {task.status}")
-    for delay in rules.export_poll_delays():
-        if task.is_finished:
-            break
-        time.sleep(delay)
-        task = poll(camera.id, task.export_id)
-        progress.say(f"Export {task.export_id}: {task.status}")
-    if not task.is_finished:
-        raise errors.FaceterError(f"the export did not finish within {rules.EXPORT_GIVE_UP_AFTER / 60:.0f} minutes")
-    if not task.is_completed:
-        raise errors.ServerError(f"the export failed: {task.error_message or task.status}")
-    return task
+        output.print_job_table(found)
+    return 0
 
 
 def run_demo_server_command(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@
     faceter-viewer ... events CAMERA [--type TYPE]... [--from ISO] [--to ISO] [--limit N] [--sort asc|desc|none] ...
     faceter-viewer ... create-event CAMERA --start ISO [--end ISO | --instant] [--type TYPE]
                        [--attr KEY=VALUE]... [--snapshot FILE.jpg] [--json]
-    faceter-viewer ... export CAMERA --from ISO --duration SECONDS [--mode clip|video|audio] ...
+    faceter-viewer ... export CAMERA --from ISO --duration SECONDS [--mode clip|video|audio]
+                       [--output PATH] [--evidence|--no-evidence] [--callback-url URL]
+    faceter-viewer jobs [--json]                the export jobs stored on this machine
     faceter-viewer demo-server [--port N] [--cameras N] [--seed S] [--token-ttl S] [--faults SPEC]
 
 Exit codes: 0 ok, 2 usage, 3 authentication, 4 not found, 5 other API or network error.
@@ -91,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="clip: direct download; video/audio: server-side export, polled until ready (default clip)",
     )
     export.add_argument("--output", metavar="PATH", help="file to write (default: camera title and time)")
+    export.add_argument(
+        "--evidence", action=argparse.BooleanOptionalAction, default=None,
+        help="write <file>.json and SHA256SUMS next to the file (default: on for clip and video, off for audio)",
+    )
+    export.add_argument("--callback-url", metavar="URL", help="the service calls this URL when the export is done (video/audio)")
+
+    jobs = commands.add_parser("jobs", help="list the export jobs stored on this machine")
+    jobs.add_argument("--json", action="store_true", help="print JSON")
 
     demo = commands.add_parser("demo-server", help="run the Faceter-compatible demo service on 127.0.0.1")
     demo.add_argument("--port", type=int, default=0, help="port (default: a free one)")

@@ -83,6 +83,27 @@ def print_event_table(events: list[Event], stream: TextIO | None = None) -> None
     print(f"{len(events)} event(s)", file=stream)
 
 
+def print_job_table(jobs: list, stream: TextIO | None = None) -> None:
+    """Stored export jobs (services/exports ExportJob), oldest first."""
+    stream = stream or sys.stdout
+    rows = [
+        (
+            job.id[:8],
+            str(job.state),
+            str(job.mode),
+            job.camera_title,
+            local(job.start),
+            f"{job.duration} s",
+            job.export_id or "-",
+            str(job.dest),
+            job.error or "",
+        )
+        for job in jobs
+    ]
+    _print_table(("JOB", "STATE", "MODE", "CAMERA", "START (LOCAL)", "LENGTH", "EXPORT ID", "FILE", "ERROR"), rows, stream)
+    print(f"{len(jobs)} job(s)", file=stream)
+
+
 def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]], stream: TextIO) -> None:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     for row in (header, *rows):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # httpx and pydantic load with the client, not with this modu
     from faceter_viewer.api.integration import IntegrationClient
     from faceter_viewer.api.models import Camera
     from faceter_viewer.services.archive_proxy import ArchiveProxy
+    from faceter_viewer.services.exports.queue import ExportQueue
 
 log = logging.getLogger("faceter_viewer.services.session")
 
@@ -49,6 +50,7 @@ class Session(QObject):
         self._cameras: dict[str, Camera] = {}
         self._archives: dict[str, ArchiveClient] = {}
         self._archive_proxy: ArchiveProxy | None = None
+        self._exports: ExportQueue | None = None
         self.loading = False
         self._cameras_wait_for_service = False  # the last camera list got no answer
         self.connectivity = ConnectivityMonitor(client.validate_key, TaskGroup(runner), self.messages, self)
@@ -101,11 +103,23 @@ class Session(QObject):
             return True
         return self.connectivity.report(exc)
 
+    @property
+    def exports(self) -> ExportQueue:
+        """The session's export jobs (made on first use: it opens the job store and resumes the
+        unfinished jobs of this service)."""
+        if self._exports is None:
+            from faceter_viewer.services.exports.queue import ExportQueue
+
+            self._exports = ExportQueue(self.client, messages=self.messages, parent=self)
+        return self._exports
+
     def tasks(self) -> TaskGroup:
         """A new group of tasks on the session's shared pool, for one service or view-model."""
         return TaskGroup(self.runner)
 
     def close(self) -> None:
+        if self._exports is not None:
+            self._exports.close()  # running jobs stop, to resume at the next start
         self.connectivity.close()
         self._tasks.close()
         if self._archive_proxy is not None:
