@@ -127,9 +127,7 @@ class MainWindow(QMainWindow):
         self.browser.focus_released.connect(player_panel.video.setFocus)
         if self.browser.tree.hasFocus():
             player_panel.video.setFocus()
-        exports = getattr(session, "exports", None)
-        if exports is not None:
-            self._add_jobs_panel(exports)
+        self._add_jobs_panel(session.exports)  # the queue resumes the unfinished jobs of this service
         if review_state is not None:
             self._add_events_panel(player_panel, review_state)
         if self.jobs_dock is not None or self.events_dock is not None:

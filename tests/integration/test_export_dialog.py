@@ -1,0 +1,393 @@
+"""E, the export dialog (ui/export_dialog.py), and the jobs panel (ui/jobs_panel.py), against the
+demo service over real HTTP with the real ExportQueue (its SQLite store in the test's folder).
+
+The dialog is prefilled from a selection and from an event, refuses what cannot be exported with
+the reason in place (Export off), shows the size the demo's Archive API `size` answers, and works
+from the keyboard (focus in the start, Enter exports, Escape closes). The panel follows a job
+through its states in order, shows a failure's message, retries it, and opens the file and its
+folder through QDesktopServices (a URL handler records what the desktop would open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog
+
+from faceter_viewer.api import rules
+from faceter_viewer.core.timeline.localtime import local_datetime, system_timezone
+from faceter_viewer.services.camera_view import CameraView
+from faceter_viewer.services.export_form import EVENT_TAIL, format_size
+from faceter_viewer.services.exports.job import ExportMode, JobState
+from faceter_viewer.services.exports.queue import ExportQueue
+from faceter_viewer.ui.export_dialog import FOLDER_KEY, ExportDialog, open_export_dialog
+from faceter_viewer.ui.jobs_panel import JobsPanel
+from tests.helpers.demo_fixtures import find_gap, recent_archive_time
+from tests.helpers.fake_backend import FakeBackend
+from tests.helpers.sessions import session  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def settings(tmp_path) -> QSettings:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue(FOLDER_KEY, str(tmp_path / "exports"))  # never the developer's own Videos
+    return settings
+
+
+@pytest.fixture
+def exports(qtbot, session, tmp_path) -> Iterator[ExportQueue]:  # noqa: F811
+    queue = ExportQueue(session.client, tmp_path / "jobs.sqlite3", messages=session.messages)
+    with qtbot.waitSignal(queue.loaded, timeout=10000):
+        pass
+    yield queue
+    queue.close()
+
+
+def camera_named(session, title: str):  # noqa: F811
+    return next(c for c in session.cameras() if c.title == title)
+
+
+@pytest.fixture
+def view(qtbot, session) -> Iterator[CameraView]:  # noqa: F811
+    with qtbot.waitSignal(session.cameras_loaded, timeout=10000):
+        session.refresh_cameras()  # the list the window would have
+    view = CameraView(session, FakeBackend())
+    view.set_camera(camera_named(session, "Entrance"))  # Main Office / Hall, with Corridor
+    yield view
+    view.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_dialog_left_open() -> Iterator[None]:
+    """The dialogs delete themselves when closed (as in the app): a test that stops half-way
+    closes what it opened here."""
+    yield
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, ExportDialog) and widget.isVisible():
+            widget.reject()
+
+
+def show(qtbot, dialog: ExportDialog) -> ExportDialog:
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    return dialog
+
+
+def loaded_timeline(qtbot, view: CameraView, a: float, b: float) -> None:
+    view.timeline_data.request_range(a - 600, b + 600)
+    qtbot.waitUntil(lambda: view.timeline_data.archive_seconds(a, b) is not None, timeout=20000)
+
+
+def stamp(t: float) -> str:
+    return local_datetime(t, system_timezone()).strftime("%Y-%m-%d_%H-%M-%S")
+
+
+# --- prefill ------------------------------------------------------------------------------------
+
+
+def test_prefilled_from_the_selection_with_the_room_mates_listed(qtbot, view, exports, settings, demo_service, tmp_path):
+    start = float(recent_archive_time(demo_service, 900)) + 0.4
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(start, start + 29.2)))
+    assert dialog.range() == (start - 0.4, start + 30)  # widened to whole seconds
+    assert dialog.duration_spin.value() == 30
+    assert dialog.start_utc.text() == datetime.fromtimestamp(start - 0.4, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    titles = [dialog.camera_list.item(row).text() for row in range(dialog.camera_list.count())]
+    assert titles == ["Entrance", "Corridor"]  # the camera on screen first, then its room
+    assert [c.title for c in dialog.chosen_cameras()] == ["Entrance"]
+    assert dialog.mode() is ExportMode.VIDEO and dialog.audio_check.isChecked() and dialog.evidence_check.isChecked()
+    assert dialog.name_edit.placeholderText() == f"Entrance_{stamp(start)}.mp4"
+    assert dialog.folder_edit.text() == str(tmp_path / "exports")
+    assert dialog.start_edit.hasFocus()  # the field one adjusts most
+    dialog.set_mode(ExportMode.CLIP)
+    assert not dialog.evidence_check.isChecked()  # on by default for video only
+    assert dialog.name_edit.placeholderText().endswith(".mp4")
+    dialog.set_mode(ExportMode.AUDIO)
+    assert dialog.name_edit.placeholderText().endswith(".m4a")
+    dialog.reject()
+
+
+def test_prefilled_from_an_event_with_its_pre_roll(qtbot, view, exports, settings, demo_service, demo_client):
+    camera = view.camera
+    t = recent_archive_time(demo_service, 1800)
+    around = (datetime.fromtimestamp(t - 3600, UTC), datetime.fromtimestamp(t, UTC))
+    event = next(e for e in demo_client.iter_events(camera.id, start=around[0], end=around[1]) if e.end_time is not None)
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, event=event, pre_roll=7.0))
+    start, end = dialog.range()
+    assert start == int(event.start_timestamp - 7.0)
+    assert end == -(-(event.end_timestamp + EVENT_TAIL) // 1)  # ceil
+    dialog.reject()
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+
+def refused(dialog: ExportDialog, words: str) -> None:
+    assert not dialog.export_button.isEnabled(), f"Export should be off: {words}"
+    assert words in dialog.problem_text(), dialog.problem_text()
+
+
+def test_every_refusal_is_said_in_the_dialog_and_export_is_off(qtbot, view, exports, settings, demo_service):
+    start = float(recent_archive_time(demo_service, 900))
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(start, start + 20)))
+    assert dialog.export_button.isEnabled() and dialog.problem_text() == ""
+
+    dialog.end_edit.setFocus()
+    dialog.end_edit.setDateTime(dialog.start_edit.dateTime().addSecs(-30))
+    refused(dialog, "The end is before the start.")
+    dialog.duration_spin.setValue(0)
+    refused(dialog, "The range is empty")
+    dialog.duration_spin.setValue(rules.MAX_EXPORT_SECONDS + 1)
+    refused(dialog, "at most 1 h 00 min can be exported at once")
+    dialog.duration_spin.setValue(20)
+    assert dialog.export_button.isEnabled()
+
+    dialog.advanced_button.click()
+    assert dialog.callback_edit.isVisible() and dialog.callback_edit.hasFocus()
+    QTest.keyClicks(dialog.callback_edit, "ftp://127.0.0.1/hook")
+    refused(dialog, "must start with http:// or https://")
+    dialog.callback_edit.setText("http://127.0.0.1:9/hook")
+    assert dialog.export_button.isEnabled()
+
+    dialog.folder_edit.clear()
+    refused(dialog, "Choose the folder")
+    dialog.folder_edit.setText(settings.value(FOLDER_KEY))
+    dialog.set_camera_checked(view.camera.id, False)
+    refused(dialog, "Choose at least one camera.")
+    dialog.set_camera_checked(view.camera.id, True)
+
+    dialog.set_range(start + 7200, start + 7210)  # two hours after a moment 15 minutes ago
+    refused(dialog, "The range starts in the future")
+    dialog.reject()
+
+
+def test_no_archive_in_the_range_is_refused_from_the_timeline_and_from_the_size(
+    qtbot, view, exports, settings, demo_service, session  # noqa: F811
+):
+    index = next(i for i, c in enumerate(demo_service.cameras) if c.title == "Storage")  # many gaps
+    storage = camera_named(session, "Storage")
+    gap_start, _gap_end = find_gap(demo_service, index, min_seconds=40)
+    gap = (gap_start + 5.0, gap_start + 25.0)
+
+    # The timeline shows that gap: refused at once, before any size is asked.
+    view.set_camera(storage)
+    loaded_timeline(qtbot, view, *gap)
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=gap))
+    refused(dialog, "There is no archive of “Storage” in this range.")
+    assert dialog.form().sizes == {}
+    dialog.reject()
+
+    # Nothing loaded there (a fresh view): the Archive API size of 0 says it.
+    fresh = CameraView(session, FakeBackend())
+    fresh.set_camera(storage)
+    try:
+        dialog = show(qtbot, open_export_dialog(fresh, exports, settings, selection=gap))
+        assert fresh.timeline_data.archive_seconds(*gap) is None
+        assert dialog.export_button.isEnabled()  # nothing known yet: not refused on a guess
+        qtbot.waitUntil(lambda: "no archive" in dialog.problem_text(), timeout=10000)
+        refused(dialog, "There is no archive of “Storage” in this range.")
+        assert dialog.form().sizes == {storage.id: 0}
+        dialog.reject()
+    finally:
+        fresh.close()
+
+    # A room-mate whose timeline is not loaded but which has archive there: not refused.
+    view.set_camera(camera_named(session, "Entrance"))
+    t = float(recent_archive_time(demo_service, 900))
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(t, t + 10)))
+    dialog.set_camera_checked(camera_named(session, "Corridor").id, True)
+    qtbot.waitUntil(lambda: "for 2 cameras" in dialog.estimate_label.text(), timeout=10000)
+    assert dialog.export_button.isEnabled()
+    dialog.reject()
+
+
+def test_no_archive_access_and_no_audio_grant(qtbot, view, exports, settings, demo_service, session):  # noqa: F811
+    t = float(recent_archive_time(demo_service, 900))
+    view.set_camera(camera_named(session, "Server Room"))
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(t, t + 10)))
+    refused(dialog, "This key has no archive access to “Server Room”.")
+    dialog.reject()
+
+    view.set_camera(camera_named(session, "Parking Lot"))
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(t, t + 10)))
+    for widget in (dialog.audio_radio, dialog.audio_check):
+        assert not widget.isEnabled() and "no audio grant for “Parking Lot”" in widget.toolTip()
+    assert not dialog.audio_check.isChecked() and dialog.export_button.isEnabled()  # a silent video is fine
+    dialog.set_mode(ExportMode.AUDIO)  # what a click cannot do: the mode falls back to video
+    assert dialog.mode() is ExportMode.VIDEO and dialog.export_button.isEnabled()
+    dialog.reject()
+
+
+# --- the estimate -------------------------------------------------------------------------------
+
+
+def test_the_estimate_is_the_demos_archive_size_and_follows_the_range(qtbot, view, exports, settings, demo_service, demo_client):
+    t = float(recent_archive_time(demo_service, 900))
+    dialog = ExportDialog(view, exports, settings, start=t, end=t + 30, speed=2_000_000)
+    qtbot.addWidget(dialog)  # not self-deleting: made here, not by open_export_dialog
+    dialog.show()
+    show(qtbot, dialog)
+    archive = demo_client.archive(view.camera)
+    expected = format_size(archive.size(t, 30))
+    qtbot.waitUntil(lambda: expected in dialog.estimate_label.text(), timeout=10000)
+    assert "to download" in dialog.estimate_label.text() and "2.0 MB/s" in dialog.estimate_label.text()
+
+    answers = []
+    dialog.estimator.answered.connect(answers.append)
+    for seconds in (40, 50, 60):  # typed quickly: one request, for the last one (debounced)
+        dialog.duration_spin.setValue(seconds)
+    longer = format_size(archive.size(t, 60))
+    qtbot.waitUntil(lambda: longer in dialog.estimate_label.text(), timeout=10000)
+    assert [(a.duration, a.sizes) for a in answers] == [(60, {view.camera.id: archive.size(t, 60)})]
+    dialog.reject()
+
+
+# --- keyboard -----------------------------------------------------------------------------------
+
+
+def test_enter_exports_one_job_per_camera_and_escape_closes(qtbot, view, exports, settings, demo_service, session, tmp_path):  # noqa: F811
+    t = float(recent_archive_time(demo_service, 900))
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(t, t + 4)))
+    corridor = camera_named(session, "Corridor")
+    dialog.set_camera_checked(corridor.id, True)
+    assert dialog.start_edit.hasFocus()
+    results = []
+    dialog.finished.connect(results.append)
+    with qtbot.waitSignal(dialog.submitted, timeout=5000) as submitted:
+        QTest.keyClick(dialog.start_edit, Qt.Key.Key_Return)
+    assert results == [QDialog.DialogCode.Accepted]
+    jobs = [exports.job(job_id) for job_id in submitted.args[0]]
+    assert [j.camera_title for j in jobs] == ["Entrance", "Corridor"]
+    assert [j.dest.name for j in jobs] == [f"Entrance_{stamp(t)}.mp4", f"Corridor_{stamp(t)}.mp4"]
+    assert all(j.dest.parent == tmp_path / "exports" and j.duration == 4 and j.mode is ExportMode.VIDEO for j in jobs)
+    assert all(j.start == datetime.fromtimestamp(t, UTC) and j.evidence and j.audio for j in jobs)
+    qtbot.waitUntil(lambda: all(exports.job(j.id).finished for j in jobs), timeout=60000)
+    assert [exports.job(j.id).state for j in jobs] == [JobState.DONE, JobState.DONE], [exports.job(j.id).error for j in jobs]
+
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(t, t + 4)))
+    results: list[int] = []
+    dialog.finished.connect(results.append)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert results == [QDialog.DialogCode.Rejected] and len(exports.jobs()) == 2
+
+    dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(t, t + 4)))
+    dialog.duration_spin.setValue(0)
+    QTest.keyClick(dialog.start_edit, Qt.Key.Key_Return)  # refused: nothing is sent, the dialog stays
+    assert dialog.isVisible() and len(exports.jobs()) == 2 and "empty" in dialog.problem_text()
+    dialog.reject()
+
+
+# --- the jobs panel -----------------------------------------------------------------------------
+
+
+class OpenedUrls(QObject):
+    """Where QDesktopServices.openUrl sends file URLs during a test: recorded, not opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture
+def opened() -> Iterator[OpenedUrls]:
+    handler = OpenedUrls()
+    QDesktopServices.setUrlHandler("file", handler, "open")
+    yield handler
+    QDesktopServices.unsetUrlHandler("file")
+
+
+@pytest.fixture
+def panel(qtbot, exports, settings) -> Iterator[JobsPanel]:
+    panel = JobsPanel(exports, settings)
+    qtbot.addWidget(panel)
+    panel.resize(420, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    yield panel
+    panel.close_panel()
+
+
+def request_for(dialog_view, exports, settings, t, mode, qtbot):
+    dialog = show(qtbot, open_export_dialog(dialog_view, exports, settings, selection=(t, t + 4)))
+    dialog.set_mode(mode)
+    with qtbot.waitSignal(dialog.submitted, timeout=5000) as submitted:
+        dialog.export_button.click()
+    return submitted.args[0][0]
+
+
+def test_the_panel_shows_a_jobs_states_in_order_and_opens_the_file(qtbot, panel, view, exports, settings, demo_service, opened):
+    assert panel.empty_label.isVisible()
+    seen: dict[str, list[JobState]] = {}
+    panel.state_shown.connect(lambda job_id, state: seen.setdefault(job_id, []).append(state))
+    t = float(recent_archive_time(demo_service, 900))
+    job_id = request_for(view, exports, settings, t, ExportMode.VIDEO, qtbot)
+    assert seen[job_id] == [JobState.QUEUED]  # at once
+    row = panel.rows[job_id]
+    assert row.title_label.text() == "Entrance · Video export"
+    assert row.range_label.text().startswith(local_datetime(t, system_timezone()).strftime("%Y-%m-%d %H:%M:%S"))
+    assert row.cancel_button.isVisible() and not row.open_button.isVisible()
+    qtbot.waitUntil(lambda: panel.shown_state(job_id) is JobState.DONE, timeout=60000)
+    order = [JobState.QUEUED, JobState.EXPORTING, JobState.DOWNLOADING, JobState.VERIFYING, JobState.DONE]
+    assert seen[job_id] == sorted(seen[job_id], key=order.index) and seen[job_id][0] is JobState.QUEUED
+    assert JobState.EXPORTING in seen[job_id] and seen[job_id][-1] is JobState.DONE
+    job = exports.job(job_id)
+    assert row.state_label.text().startswith("Done") and job.dest.name in row.state_label.text()
+    assert row.progress.value() == row.progress.maximum()
+    assert not panel.empty_label.isVisible() and panel.clear_button.isVisible()
+
+    assert row.open_button.isVisible() and row.folder_button.isVisible() and not row.cancel_button.isVisible()
+    row.open_button.click()
+    row.folder_button.click()
+    assert [Path(url.toLocalFile()) for url in opened.urls] == [job.dest, job.dest.parent]
+    assert job.dest.is_file()
+
+    panel.clear_button.click()
+    qtbot.waitUntil(lambda: job_id not in panel.rows, timeout=3000)
+    assert panel.empty_label.isVisible() and job.dest.is_file()  # the file stays
+
+
+def test_a_failed_job_shows_its_message_and_retry_completes_it(qtbot, panel, view, exports, settings, demo_service, demo_faults):
+    demo_faults.add_spec("error_rate=/archive/clip:1:400")  # the service refuses the clip
+    t = float(recent_archive_time(demo_service, 900))
+    job_id = request_for(view, exports, settings, t, ExportMode.CLIP, qtbot)
+    qtbot.waitUntil(lambda: panel.shown_state(job_id) is JobState.FAILED, timeout=30000)
+    row = panel.rows[job_id]
+    assert row.error_label.isVisible() and row.error_label.text() == exports.job(job_id).error
+    assert row.error_label.text().startswith("Could not")
+    assert row.retry_button.isVisible() and not row.open_button.isVisible()
+
+    demo_faults.clear()
+    row.retry_button.click()
+    qtbot.waitUntil(lambda: panel.shown_state(job_id) is JobState.DONE, timeout=30000)
+    assert not row.error_label.isVisible() and exports.job(job_id).dest.is_file()
+
+
+def test_progress_repaints_are_throttled(qtbot, panel, view, exports, settings, demo_service):
+    t = float(recent_archive_time(demo_service, 900))
+    job_id = request_for(view, exports, settings, t, ExportMode.CLIP, qtbot)
+    row = panel.rows[job_id]
+    shown: list[str] = []
+    original = row.show_job
+
+    def counting(job, tz=None):
+        shown.append(job.state)
+        original(job, tz)
+
+    row.show_job = counting  # type: ignore[method-assign]
+    changes = []
+    exports.job_changed.connect(lambda changed: changes.append(changed) if changed == job_id else None)
+    for _ in range(50):
+        exports.job_changed.emit(job_id)  # a burst, as fast as signals go
+    qtbot.waitUntil(lambda: bool(shown), timeout=3000)
+    assert len(shown) <= 2  # one repaint for the burst (and perhaps one for real progress)
+    qtbot.waitUntil(lambda: exports.job(job_id).finished, timeout=30000)
