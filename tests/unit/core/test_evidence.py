@@ -136,6 +136,15 @@ def test_a_clip_without_export_id_events_or_place_validates(tmp_path, validator)
     assert document["exportId"] is None and document["events"] == [] and document["timeZone"]
 
 
+def test_events_dumped_with_their_nulls_validate(tmp_path, validator):
+    """The export runner dumps events without exclude_none: endTime and the rest may be null."""
+    bare = Event(id="e2", start_time=START).model_dump(mode="json", by_alias=True)
+    assert bare["endTime"] is None and bare["previewUrl"] is None
+    document = json.loads(write_evidence(_input(_media(tmp_path), events=[bare])).read_text(encoding="utf-8"))
+    validator.validate(document)
+    assert document["events"] == [bare]
+
+
 def test_a_fixed_offset_zone_is_named_as_it_names_itself(tmp_path, validator):
     zone = timezone(timedelta(hours=5, minutes=30), "IST")
     document = json.loads(write_evidence(_input(_media(tmp_path), local_tz=zone)).read_text(encoding="utf-8"))
