@@ -281,4 +281,5 @@ def run_demo_server_command(args: argparse.Namespace) -> int:
         token_ttl=args.token_ttl,
         faults=args.faults,
         export_delay=args.export_delay,
+        export_failure_rate=args.export_failure_rate,
     )

@@ -9,6 +9,7 @@
                        [--output PATH] [--evidence|--no-evidence] [--callback-url URL]
     faceter-viewer jobs [--json]                the export jobs stored on this machine
     faceter-viewer demo-server [--port N] [--cameras N] [--seed S] [--token-ttl S] [--faults SPEC]
+                               [--export-delay S] [--export-failure-rate P]
 
 Exit codes: 0 ok, 2 usage, 3 authentication, 4 not found, 5 other API or network error.
 Errors are one line on stderr, without a traceback or a secret.
@@ -109,7 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--token-ttl", type=_positive_int, default=3600, metavar="SECONDS", help="archive token lifetime")
     demo.add_argument("--faults", default="", metavar="SPEC", help="fault injection, e.g. 'latency=200ms;status429=/v1/cameras:2'")
     demo.add_argument("--export-delay", type=float, default=3.0, metavar="SECONDS", help="time an export takes")
+    demo.add_argument(
+        "--export-failure-rate", type=_fraction, default=0.0, metavar="P",
+        help="fraction 0..1 of exports that fail on purpose, chosen by --seed (default 0)",
+    )  # fmt: skip
     return parser
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -23,6 +23,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -46,7 +47,7 @@ from faceter_viewer.api.models import (
 )
 from faceter_viewer.demo.dataset import CameraSpec
 from faceter_viewer.demo.events import DEFAULT_LIMIT, MAX_LIMIT, DemoEvent, EventQuery, Snapshot
-from faceter_viewer.demo.exports import AUDIO, VIDEO, ExportJob
+from faceter_viewer.demo.exports import AUDIO, VIDEO, Callback, ExportJob
 from faceter_viewer.demo.responses import ApiError, model_response
 from faceter_viewer.demo.state import INTEGRATION_PREFIX, MAX_CLIP_SECONDS, DemoState, utc
 
@@ -330,16 +331,27 @@ async def create_export(state: DemoState, request: Request, kind: str) -> Respon
     if kind == AUDIO and not camera.audio_granted:
         raise ApiError(403, "This integration key has no audio access to this camera")
     body = await _body(request, VideoExportRequest if kind == VIDEO else AudioExportRequest)
-    duration = body.duration_seconds  # type: ignore[attr-defined]
+    assert isinstance(body, VideoExportRequest | AudioExportRequest)
+    duration = body.duration_seconds
     if duration > MAX_CLIP_SECONDS:
         raise ApiError(400, f"durationSeconds must be at most {MAX_CLIP_SECONDS}")
-    archived = _archived_range(state, camera, body.start_date.timestamp(), duration)  # type: ignore[attr-defined]
+    archived = _archived_range(state, camera, body.start_date.timestamp(), duration)
     start, length = archived if archived else (None, float(duration))
-    job = state.exports.create(kind, camera.id, camera.look, start, length, "There is no archive in the requested range")
-    return model_response(ExportTask(export_id=job.id, status=job.status), status=202)
+    base = origin(request)
+    callback = None
+    if body.callback_url:
+        # The body a GET would answer, with URLs on the host this client reached us by.
+        callback = Callback(body.callback_url, lambda job: _export_body(camera, job, base))
+    job = state.exports.create(
+        kind, camera.id, camera.look, start, length, "There is no archive in the requested range",
+        audio=body.audio_enabled if isinstance(body, VideoExportRequest) else True,
+        callback=callback,
+    )  # fmt: skip
+    task = ExportTask(export_id=job.id, status=job.status).to_api()
+    return _json_response(_with_error_message(task, job), status=202)
 
 
-def _export_model(state: DemoState, camera: CameraSpec, job: ExportJob, base: str) -> VideoExport | AudioExport:
+def _export_model(camera: CameraSpec, job: ExportJob, base: str) -> VideoExport | AudioExport:
     done = job.status == ExportStatus.COMPLETED and job.file is not None
     file_url = f"{base}/demo-files/exports/{job.file.name}" if done and job.file else None
     common = dict(
@@ -354,6 +366,22 @@ def _export_model(state: DemoState, camera: CameraSpec, job: ExportJob, base: st
     return AudioExport(**common, audio_url=file_url)
 
 
+def _with_error_message(body: dict[str, Any], job: ExportJob) -> dict[str, Any]:
+    """`errorMessage` is always there: null until the export failed, as the service answers
+    (the models' dump leaves out what is None)."""
+    return {**body, "errorMessage": job.error}
+
+
+def _export_body(camera: CameraSpec, job: ExportJob, base: str) -> dict[str, Any]:
+    """The status JSON of an export: GET's body, and what a callbackUrl receives."""
+    return _with_error_message(_export_model(camera, job, base).to_api(), job)
+
+
+def _json_response(body: dict[str, Any], status: int = 200) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, status_code=status, media_type="application/json")
+
+
 def get_export(state: DemoState, request: Request, kind: str) -> Response:
     camera = _archive_camera(state, request)
     if kind == AUDIO and not camera.audio_granted:
@@ -363,7 +391,7 @@ def get_export(state: DemoState, request: Request, kind: str) -> Response:
         raise ApiError(404, "Export not found")
     if job.camera_id != camera.id:
         raise ApiError(403, "This export belongs to another camera")
-    return model_response(_export_model(state, camera, job, origin(request)))
+    return _json_response(_export_body(camera, job, origin(request)))
 
 
 def export_file(state: DemoState, request: Request) -> Response:

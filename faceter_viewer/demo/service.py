@@ -56,6 +56,7 @@ class DemoService:
         archive_days: int = 3,
         faults: str | None = None,
         export_delay: float = 3.0,
+        export_failure_rate: float = 0.0,
         cache_dir: Path | None = None,
         max_cache_bytes: int = 2 * 1024**3,
         media: MediaStore | None = None,
@@ -65,7 +66,11 @@ class DemoService:
         access_log: bool = False,
     ) -> None:
         """`media`: share a MediaStore (it is then not closed by stop()); otherwise one is made
-        on `cache_dir` (default: the user cache dir). `faults`: a spec (faults.py grammar)."""
+        on `cache_dir` (default: the user cache dir). `faults`: a spec (faults.py grammar).
+        `export_failure_rate`: the fraction (0..1) of exports that end Failed on purpose, chosen
+        by a RNG seeded with `seed` (exports.py); outside 0..1 raises ValueError here."""
+        if not 0.0 <= export_failure_rate <= 1.0:
+            raise ValueError(f"the export failure rate must be between 0 and 1, got {export_failure_rate}")
         self.seed = seed
         self.port = port
         self._access_log = access_log
@@ -82,6 +87,7 @@ class DemoService:
             integration_key=integration_key,
             work_dir=self._work_dir,
             export_delay=export_delay,
+            export_failure_rate=export_failure_rate,
             live_idle_seconds=live_idle_seconds,
         )
         self.app = build_app(self.state)
@@ -227,6 +233,7 @@ def run_demo_server(
     archive_days: int = 3,
     cache_dir: Path | None = None,
     *,
+    export_failure_rate: float = 0.0,
     warm_up: bool = True,
     access_log: bool = False,
     out: TextIO | None = None,
@@ -242,6 +249,7 @@ def run_demo_server(
             token_ttl=token_ttl,
             faults=faults,
             export_delay=export_delay,
+            export_failure_rate=export_failure_rate,
             archive_days=archive_days,
             cache_dir=cache_dir,
             port=port,
@@ -265,6 +273,8 @@ def run_demo_server(
         print(f"  Archive API:     {service.archive_base_url}", file=out)
         if faults:
             print(f"  Faults:          {faults}", file=out)
+        if export_failure_rate:
+            print(f"  Export failures: {export_failure_rate * 100:g} % of exports fail on purpose", file=out)
         print("Use it with:", file=out)
         print(f"  export FACETER_BASE_URL={service.base_url}", file=out)
         print(f"  export FACETER_INTEGRATION_KEY={service.integration_key}", file=out)

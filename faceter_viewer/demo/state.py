@@ -57,6 +57,7 @@ class DemoState:
         work_dir: Path,
         export_delay: float,
         live_idle_seconds: float,
+        export_failure_rate: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.dataset = dataset
@@ -69,7 +70,9 @@ class DemoState:
         self._layouts: dict[str, ArchiveLayout] = {}
         self._layout_lock = threading.Lock()
         self.events = EventStore(self.layout, dataset.anchor)
-        self.exports = ExportManager(media, work_dir / "exports", export_delay, clock)
+        self.exports = ExportManager(
+            media, work_dir / "exports", export_delay, clock, failure_rate=export_failure_rate, seed=dataset.seed
+        )
         self.live = LiveFeeder(media, live_idle_seconds, clock)
         self.requests: deque[tuple[str, str]] = deque(maxlen=20000)  # (method, path)
         self.request_counts: Counter[str] = Counter()  # path -> count

@@ -48,9 +48,13 @@ def demo_media_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Media
 def demo_service(demo_media_store: MediaStore) -> Iterator[DemoService]:
     service = DemoService(seed=DEMO_SEED, export_delay=0.6, media=demo_media_store)
     service.start()
-    # Its live feeder and its export worker start on demand and run until the service stops.
+    # Its live feeder, its export worker and its callback senders start on demand and run until
+    # the service stops.
+    exports = service.state.exports
     threads_of_a_shared_resource(
-        lambda thread: thread is service.state.live._thread or thread in service.state.exports._executor._threads
+        lambda thread: thread is service.state.live._thread
+        or thread in exports._executor._threads
+        or thread in exports.callbacks.threads()
     )
     yield service
     service.stop()

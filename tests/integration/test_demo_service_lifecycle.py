@@ -84,7 +84,11 @@ def test_run_demo_server_prints_its_address_and_key_and_stops(demo_service, tmp_
     out, stop = io.StringIO(), threading.Event()
     result: list[int] = []
     runner = threading.Thread(
-        target=lambda: result.append(run_demo_server(cameras=3, cache_dir=tmp_path, out=out, stop_event=stop, warm_up=False))
+        target=lambda: result.append(
+            run_demo_server(
+                cameras=3, cache_dir=tmp_path, out=out, stop_event=stop, warm_up=False, export_failure_rate=0.25
+            )
+        )
     )
     runner.start()
     try:
@@ -95,6 +99,7 @@ def test_run_demo_server_prints_its_address_and_key_and_stops(demo_service, tmp_
         text = out.getvalue()
         base_url = re.search(r"FACETER_BASE_URL=(\S+)", text).group(1)
         key = re.search(r"FACETER_INTEGRATION_KEY=(\S+)", text).group(1)
+        assert "Export failures: 25 % of exports fail on purpose" in text
         with IntegrationClient(key, base_url) as client:
             assert client.validate_key() and len(client.list_cameras()) == 3
     finally:
@@ -108,6 +113,8 @@ def test_run_demo_server_rejects_a_bad_fault_spec_and_a_busy_port(demo_service, 
     assert "needs a delay" in capsys.readouterr().err
     assert run_demo_server(port=demo_service.port, cache_dir=tmp_path, warm_up=False) == 2
     assert "cannot listen" in capsys.readouterr().err
+    assert run_demo_server(export_failure_rate=1.5, cache_dir=tmp_path, warm_up=False) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
 
 
 def test_warm_up_reports_progress_and_is_cached_afterwards(demo_service):

@@ -159,15 +159,24 @@ class MediaStore:
         duration: float,
         out: Path,
         on_progress: Progress | None = None,
+        *,
+        audio: bool = True,
     ) -> None:
-        """MP4 (H.264 + AAC, moov first) of [start, start+duration); ``out`` appears only whole."""
+        """MP4 (H.264, plus AAC when ``audio``; moov first) of [start, start+duration); ``out``
+        appears only whole. Without ``audio`` the file has no audio stream at all (not a silent one)."""
         first_ms = self.frame_start_ms(start)
         seconds = self._frames(duration) * self.frame_ms / 1000
         graph = self._graph(look)
+        if audio:
+            graphs = graph.video(first_ms) + ";" + graph.audio(first_ms)
+            sources = ["-filter_complex", graphs, "-map", "[v]", "-map", "[a]"]
+            audio_codec = aac_args()
+        else:
+            sources = ["-filter_complex", graph.video(first_ms), "-map", "[v]"]
+            audio_codec = ["-an"]
         args = [
-            "-filter_complex", graph.video(first_ms) + ";" + graph.audio(first_ms),
-            "-map", "[v]", "-map", "[a]", "-t", f"{seconds:.3f}",
-            *x264_args(self.fps, self.preset), *aac_args(), "-movflags", "+faststart", "-f", "mp4",
+            *sources, "-t", f"{seconds:.3f}",
+            *x264_args(self.fps, self.preset), *audio_codec, "-movflags", "+faststart", "-f", "mp4",
         ]  # fmt: skip
         self._write_file(args, Path(out), seconds, on_progress, "clip")
 
