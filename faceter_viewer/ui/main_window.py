@@ -127,9 +127,9 @@ class MainWindow(QMainWindow):
         self.browser.focus_released.connect(player_panel.video.setFocus)
         if self.browser.tree.hasFocus():
             player_panel.video.setFocus()
-        self._add_jobs_panel(session.exports)  # the queue resumes the unfinished jobs of this service
         if review_state is not None:
             self._add_events_panel(player_panel, review_state)
+        self._add_jobs_panel(session.exports)  # below the events; the queue resumes unfinished jobs
         if self.jobs_dock is not None or self.events_dock is not None:
             self._restore_docks()
         session.cameras_loaded.connect(self._on_session_cameras_loaded)

@@ -10,26 +10,32 @@ folder through QDesktopServices (a URL handler records what the desktop would op
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog
 
 from faceter_viewer.api import rules
 from faceter_viewer.core.timeline.localtime import local_datetime, system_timezone
 from faceter_viewer.services.camera_view import CameraView
-from faceter_viewer.services.export_form import EVENT_TAIL, format_size
-from faceter_viewer.services.exports.job import ExportMode, JobState
-from faceter_viewer.services.exports.queue import ExportQueue
+from faceter_viewer.services.events_feed import RangePreset
+from faceter_viewer.services.export_form import EVENT_TAIL, event_range, format_size
+from faceter_viewer.services.exports.job import ExportMode, ExportRequest, JobState
+from faceter_viewer.services.review_store import ReviewState
+from faceter_viewer.ui.events_list import EVENT_ROLE
+from faceter_viewer.ui.events_panel import EventsPanel
 from faceter_viewer.ui.export_dialog import FOLDER_KEY, ExportDialog, open_export_dialog
-from faceter_viewer.ui.jobs_panel import JobsPanel
+from faceter_viewer.ui.jobs_panel import SPEED_KEY, JobsPanel
 from tests.helpers.demo_fixtures import find_gap, recent_archive_time
+from tests.helpers.cameras import make_camera
 from tests.helpers.fake_backend import FakeBackend
+from tests.helpers.fake_export_queue import FakeExportQueue
 from tests.helpers.sessions import session  # noqa: F401 (fixture)
 
 
@@ -41,10 +47,9 @@ def settings(tmp_path) -> QSettings:
 
 
 @pytest.fixture
-def exports(qtbot, session, tmp_path) -> Iterator[ExportQueue]:  # noqa: F811
-    queue = ExportQueue(session.client, tmp_path / "jobs.sqlite3", messages=session.messages)
-    with qtbot.waitSignal(queue.loaded, timeout=10000):
-        pass
+def exports(qtbot, session, tmp_path) -> Iterator:  # noqa: F811
+    from tests.helpers.fake_export_queue import FakeExportQueue
+    queue = FakeExportQueue()
     yield queue
     queue.close()
 
@@ -95,7 +100,7 @@ def stamp(t: float) -> str:
 def test_prefilled_from_the_selection_with_the_room_mates_listed(qtbot, view, exports, settings, demo_service, tmp_path):
     start = float(recent_archive_time(demo_service, 900)) + 0.4
     dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(start, start + 29.2)))
-    assert dialog.range() == (start - 0.4, start + 30)  # widened to whole seconds
+    assert dialog.range() == (start - 0.4, start - 0.4 + 30)  # widened to whole seconds
     assert dialog.duration_spin.value() == 30
     assert dialog.start_utc.text() == datetime.fromtimestamp(start - 0.4, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     titles = [dialog.camera_list.item(row).text() for row in range(dialog.camera_list.count())]
@@ -141,6 +146,9 @@ def test_every_refusal_is_said_in_the_dialog_and_export_is_off(qtbot, view, expo
     dialog.end_edit.setFocus()
     dialog.end_edit.setDateTime(dialog.start_edit.dateTime().addSecs(-30))
     refused(dialog, "The end is before the start.")
+    assert dialog.duration_spin.value() == 0  # no negative length: the reason says it
+    dialog.duration_spin.setValue(5)
+    assert dialog.export_button.isEnabled() and dialog.range()[1] == dialog.range()[0] + 5  # the end follows
     dialog.duration_spin.setValue(0)
     refused(dialog, "The range is empty")
     dialog.duration_spin.setValue(rules.MAX_EXPORT_SECONDS + 1)
@@ -372,22 +380,70 @@ def test_a_failed_job_shows_its_message_and_retry_completes_it(qtbot, panel, vie
     assert not row.error_label.isVisible() and exports.job(job_id).dest.is_file()
 
 
-def test_progress_repaints_are_throttled(qtbot, panel, view, exports, settings, demo_service):
-    t = float(recent_archive_time(demo_service, 900))
-    job_id = request_for(view, exports, settings, t, ExportMode.CLIP, qtbot)
-    row = panel.rows[job_id]
-    shown: list[str] = []
-    original = row.show_job
+def test_progress_repaints_are_throttled_and_say_speed_and_time_left(qtbot, settings, tmp_path):
+    # A burst of 50 changes in one go (the real queue sends at most 10 a second per job): the
+    # row is repainted once, with the last values. The fake queue runs nothing, so the burst
+    # comes exactly when the test says.
+    queue = FakeExportQueue()
+    panel = JobsPanel(queue, settings)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    camera = make_camera("gate", "Front gate")
+    start = datetime(2026, 4, 10, 3, 12, 5, tzinfo=UTC)
+    request = ExportRequest(camera=camera, start=start, duration=60, mode=ExportMode.CLIP, folder=tmp_path, file_name="a.mp4")
+    job = queue.submit(request)
+    row = panel.rows[job.id]
+    painted: list[int] = []
+    real_show_job = row.show_job
+    row.show_job = lambda job, tz=None: (painted.append(job.bytes_done), real_show_job(job, tz))  # type: ignore[method-assign]
+    for i in range(1, 51):
+        queue.advance(job.id, JobState.DOWNLOADING, bytes_done=i * 100_000, bytes_total=10_000_000, speed=2_000_000.0)
+    assert painted == []  # nothing yet: the repaint waits for the timer
+    qtbot.waitUntil(lambda: bool(painted), timeout=3000)
+    assert painted == [5_000_000]
+    assert row.state_label.text() == "Downloading 50 % · 5.0 MB of 10.0 MB · 2.0 MB/s · 2.5 s left"
+    assert row.progress.value() == 500 and row.cancel_button.isVisible()
+    assert panel.expected_speed() == 2_000_000.0
+    queue.advance(job.id, JobState.DONE, bytes_done=10_000_000, speed=None)
+    qtbot.waitUntil(lambda: panel.shown_state(job.id) is JobState.DONE, timeout=3000)
+    assert settings.value(SPEED_KEY, 0.0, float) == 2_000_000.0  # kept for the next dialog's estimate
+    assert not row.cancel_button.isVisible() and row.remove_button.isVisible()
+    row.remove_button.click()
+    assert queue.calls == [("remove", job.id)] and job.id not in panel.rows
+    panel.close_panel()
 
-    def counting(job, tz=None):
-        shown.append(job.state)
-        original(job, tz)
 
-    row.show_job = counting  # type: ignore[method-assign]
-    changes = []
-    exports.job_changed.connect(lambda changed: changes.append(changed) if changed == job_id else None)
-    for _ in range(50):
-        exports.job_changed.emit(job_id)  # a burst, as fast as signals go
-    qtbot.waitUntil(lambda: bool(shown), timeout=3000)
-    assert len(shown) <= 2  # one repaint for the burst (and perhaps one for real progress)
-    qtbot.waitUntil(lambda: exports.job(job_id).finished, timeout=30000)
+# --- from an event ------------------------------------------------------------------------------
+
+
+def test_export_in_an_events_context_menu_opens_the_dialog_on_its_range(qtbot, view, exports, settings, tmp_path):
+    settings.setValue("events/filter/preset", RangePreset.WEEK.value)
+    review = ReviewState(path=tmp_path / "reviewed.sqlite")
+    panel = EventsPanel(view, review, settings)
+    qtbot.addWidget(panel)
+    panel.resize(420, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    opened: list[ExportDialog] = []
+    panel.export_requested.connect(
+        lambda event: opened.append(open_export_dialog(view, exports, settings, event=event, pre_roll=panel.pre_roll))
+    )
+    try:
+        qtbot.waitUntil(lambda: panel.proxy.rowCount() > 0, timeout=15000)
+        event = panel.proxy.index(0, 0).data(EVENT_ROLE)
+        # The menu a right click pops up (not popped here: the offscreen platform cannot grab
+        # the keyboard for a popup, and says so in warnings).
+        assert panel.list.contextMenuPolicy() is Qt.ContextMenuPolicy.CustomContextMenu
+        menu = panel.event_menu(event)
+        assert [a.text() for a in menu.actions()] == ["&Play", "&Export…"]
+        menu.findChild(QAction, "exportEvent").trigger()
+        menu.deleteLater()
+        qtbot.waitUntil(lambda: bool(opened), timeout=3000)
+        dialog = show(qtbot, opened[0])
+        assert dialog.range() == event_range(event.start_timestamp, event.end_timestamp, panel.pre_roll, time.time())
+        assert dialog.range()[0] == int(event.start_timestamp - 5.0)  # the default pre-roll
+        dialog.reject()
+    finally:
+        panel.close_panel()
+        review.close()

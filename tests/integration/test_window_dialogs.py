@@ -1,6 +1,7 @@
-"""F1 and B in the real main window on the demo service (AppController wiring, real libvlc): the
-shortcuts sheet and the bookmark dialog open from their keys and from the menu, whatever has the
-focus (but a text field keeps its letters)."""
+"""F1, B and E in the real main window on the demo service (AppController wiring, real libvlc):
+the shortcuts sheet, the bookmark dialog and the export dialog open from their keys and from the
+menu, whatever has the focus (but a text field keeps its letters); an export submitted with Enter
+shows in the jobs dock (Ctrl+J) and completes."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from faceter_viewer.ui.actions import COMMANDS
+from faceter_viewer.services.exports.job import JobState
 from faceter_viewer.ui.bookmark_dialog import BookmarkDialog
+from faceter_viewer.ui.export_dialog import FOLDER_KEY, ExportDialog
 from faceter_viewer.ui.shortcuts_sheet import KEY_COLUMN, ShortcutsSheet
+from tests.helpers.demo_fixtures import recent_archive_time
 from tests.integration.test_main_window import controller, playing_window, press, settings_dir  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -79,3 +83,44 @@ def test_b_opens_the_bookmark_dialog_on_the_camera_on_screen(qtbot, controller, 
     assert dialog.range_button.isChecked()
     assert (dialog.start_time(), dialog.end_time()) == pytest.approx((start, end), abs=0.001)
     dialog.reject()
+
+
+def test_e_opens_the_export_dialog_and_enter_queues_a_job_shown_in_the_jobs_dock(qtbot, controller, demo_service, tmp_path):  # noqa: F811
+    app = playing_window(qtbot, controller, demo_service)
+    window, panel = app.window, app.window.player_panel
+    window.settings.setValue(FOLDER_KEY, str(tmp_path / "exports"))  # never the developer's Videos
+    dock = window.jobs_dock
+    assert dock is not None and dock.objectName() == "jobsDock" and not dock.isVisible()
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    entry = next(a for a in file_menu.actions() if a.objectName() == "export")
+    assert entry.text() == "&Export…" and entry.isEnabled()
+
+    t = float(recent_archive_time(demo_service, 900))
+    panel.timeline.set_selection(t, t + 4)
+    press("E")
+    dialog = window.export_dialog
+    assert isinstance(dialog, ExportDialog) and dialog.isVisible() and dialog.isModal()
+    assert dialog.camera.id == panel.camera.id and dialog.range() == (t, t + 4)
+    qtbot.waitUntil(dialog.start_edit.hasFocus, timeout=3000)
+    before = set(window.jobs_panel.rows)
+    press("Return")
+    qtbot.waitUntil(dock.isVisible, timeout=3000)  # the jobs dock shows what was queued
+    [job_id] = set(window.jobs_panel.rows) - before
+    qtbot.waitUntil(lambda: window.jobs_panel.shown_state(job_id) is JobState.DONE, timeout=60000)
+    job = window.exports.job(job_id)
+    assert job.dest.parent == tmp_path / "exports" and job.dest.is_file()
+
+    press("Ctrl+J")
+    assert not dock.isVisible()
+    press("Ctrl+J")
+    assert dock.isVisible()
+    window.exports.remove(job_id)  # the job store outlives this test's app: leave it clean
+
+    entry.trigger()  # File → Export…: the same dialog, from the menu
+    dialog = window.export_dialog
+    assert dialog.isVisible()
+    closed: list[int] = []
+    dialog.finished.connect(closed.append)
+    qtbot.waitUntil(dialog.start_edit.hasFocus, timeout=3000)
+    press("Escape")
+    assert closed == [ExportDialog.DialogCode.Rejected]

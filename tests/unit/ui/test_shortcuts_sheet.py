@@ -47,7 +47,7 @@ def test_typing_in_the_search_keeps_the_matching_rows(qtbot):
     sheet = make_sheet(qtbot)
     qtbot.waitUntil(sheet.search.hasFocus, timeout=3000)  # typing searches at once
     QTest.keyClicks(sheet.search, "selection")
-    assert set(sheet.visible_commands()) == {"bookmark", "mark_start", "mark_end", "clear_selection"}
+    assert set(sheet.visible_commands()) == {"bookmark", "export", "mark_start", "mark_end", "clear_selection"}
     assert sheet.groups[command("play_pause").scope].isHidden()  # nothing left in the player group
     sheet.search.clear()
     QTest.keyClicks(sheet.search, "F11")  # a key works as well as a word
