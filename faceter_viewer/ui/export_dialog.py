@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -53,16 +52,13 @@ from faceter_viewer.services.export_form import (
     Refusal,
     default_file_name,
     estimate_text,
-    event_range,
     room_mates,
     total_size,
-    whole_seconds,
 )
 from faceter_viewer.services.exports.job import ExportMode
-from faceter_viewer.services.playback import Mode
-from faceter_viewer.ui.local_time_fields import instant, local_time_edit, quiet, utc_text, wall_clock
+from faceter_viewer.ui.export_range import RangeFields, export_range
+from faceter_viewer.ui.local_time_fields import quiet
 
-DEFAULT_SECONDS = 60  # the range from the menu without a selection: a minute
 ESTIMATE_DELAY_MS = 300  # the size is asked this long after the range stops changing
 FOLDER_KEY = "exports/folder"
 CAMERA_ROLE = Qt.ItemDataRole.UserRole
@@ -109,9 +105,6 @@ class ExportDialog(QDialog):
         self._sizes: dict[str, int | None] = {}
         self._size_problem = ""
         self._evidence_touched = False
-        self._updating = False  # the range fields are being set from code: no feedback loop
-        start, end = whole_seconds(start, end)
-        self._start, self._end = start, end
         self.estimator = SizeEstimator(view.session, self)
         self.setWindowTitle("Export")
         self.setObjectName("exportDialog")
@@ -181,27 +174,15 @@ class ExportDialog(QDialog):
         fields.addRow("", self.cameras_note)
 
     def _build_range(self, fields: QFormLayout, start: float, end: float) -> None:
-        self.start_edit = local_time_edit(start, self._tz, "Start (local time)", self)
-        self.start_utc = quiet(QLabel("", self))
-        self.start_utc.setObjectName("exportStartUtc")
-        self.duration_spin = QSpinBox(self)
-        self.duration_spin.setRange(0, 24 * 3600)  # past the limit, so that a too long range is said, not clamped
-        self.duration_spin.setSuffix(" s")
-        self.duration_spin.setAccessibleName("Duration in seconds")
-        self.duration_spin.setValue(max(0, int(end - start)))
-        self.duration_text = quiet(QLabel("", self))
-        self.end_edit = local_time_edit(end, self._tz, "End (local time)", self)
-        self.end_utc = quiet(QLabel("", self))
-        self.end_utc.setObjectName("exportEndUtc")
+        self.range_fields = RangeFields(start, end, self._tz, self, fields)
+        self.start_edit, self.duration_spin, self.end_edit = (
+            self.range_fields.start_edit, self.range_fields.duration_spin, self.range_fields.end_edit
+        )
+        self.start_utc, self.end_utc = self.range_fields.start_utc, self.range_fields.end_utc
         zone = local_datetime(start, self._tz).strftime("%Z (UTC%z)")
-        zone_note = quiet(QLabel(f"Local time, {zone}; at most {format_duration(rules.MAX_EXPORT_SECONDS)} at once", self))
-        self.start_edit.dateTimeChanged.connect(lambda _v: self._on_start_edited())
-        self.duration_spin.valueChanged.connect(lambda _v: self._on_duration_edited())
-        self.end_edit.dateTimeChanged.connect(lambda _v: self._on_end_edited())
-        fields.addRow(self._buddy("&Start:", self.start_edit), self._row(self.start_edit, self.start_utc))
-        fields.addRow(self._buddy("&Duration:", self.duration_spin), self._row(self.duration_spin, self.duration_text))
-        fields.addRow(self._buddy("E&nd:", self.end_edit), self._row(self.end_edit, self.end_utc))
-        fields.addRow("", zone_note)
+        limit = format_duration(rules.MAX_EXPORT_SECONDS)
+        fields.addRow("", quiet(QLabel(f"Local time, {zone}; at most {limit} at once", self)))
+        self.range_fields.changed.connect(self._on_range_changed)
 
     def _build_mode(self, fields: QFormLayout) -> None:
         self.clip_radio = QRadioButton("C&lip (the file streams at once)", self)
@@ -249,7 +230,7 @@ class ExportDialog(QDialog):
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(self.browse_button)
         fields.addRow(self._buddy("&Folder:", self.folder_edit), folder_row)
-        fields.addRow(self._buddy("File &name:", self.name_edit), self.name_edit)
+        fields.addRow(self._buddy("File na&me:", self.name_edit), self.name_edit)
         fields.addRow("", self.names_note)
         fields.addRow("", self.evidence_check)
 
@@ -279,13 +260,6 @@ class ExportDialog(QDialog):
         label.setBuddy(widget)
         return label
 
-    @staticmethod
-    def _row(edit: QWidget, note: QLabel) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.addWidget(edit, 1)
-        row.addWidget(note)
-        return row
-
     # --- the form's values ----------------------------------------------------------------------
 
     def chosen_cameras(self) -> list[Camera]:
@@ -305,24 +279,22 @@ class ExportDialog(QDialog):
         self._modes[mode].setChecked(True)
 
     def range(self) -> tuple[float, float]:
-        return self._start, self._end
+        return self.range_fields.start, self.range_fields.end
 
     def set_range(self, start: float, end: float) -> None:
-        self._start, self._end = start, end
-        self._show_range()
-        self._on_range_changed()
+        self.range_fields.set_range(start, end)
 
     def form(self) -> ExportForm:
         cameras = self.chosen_cameras()
         archive = {}
         shown = self.view.camera
-        if shown is not None and any(c.id == shown.id for c in cameras) and self._end > self._start:
-            archive[shown.id] = self.view.timeline_data.archive_seconds(self._start, self._end)
+        if shown is not None and any(c.id == shown.id for c in cameras) and self.range_fields.end > self.range_fields.start:
+            archive[shown.id] = self.view.timeline_data.archive_seconds(*self.range())
         folder = self.folder_edit.text().strip()
         return ExportForm(
             cameras=tuple(cameras),
-            start=self._start,
-            end=self._end,
+            start=self.range_fields.start,
+            end=self.range_fields.end,
             mode=self.mode(),
             folder=Path(folder).expanduser() if folder else None,
             file_name=self.name_edit.text(),
@@ -361,47 +333,7 @@ class ExportDialog(QDialog):
 
     # --- reactions ------------------------------------------------------------------------------
 
-    def _on_start_edited(self) -> None:
-        if self._updating:
-            return
-        duration = self._end - self._start
-        self._start = instant(self.start_edit.dateTime(), self._tz)
-        self._end = self._start + max(0.0, duration)  # the start moves the range; its length stays
-        self._show_range(keep="start")
-        self._on_range_changed()
-
-    def _on_duration_edited(self) -> None:
-        if self._updating:
-            return
-        self._end = self._start + self.duration_spin.value()
-        self._show_range(keep="duration")
-        self._on_range_changed()
-
-    def _on_end_edited(self) -> None:
-        if self._updating:
-            return
-        self._end = instant(self.end_edit.dateTime(), self._tz)
-        self._show_range(keep="end")
-        self._on_range_changed()
-
-    def _show_range(self, keep: str = "") -> None:
-        """Put the range into the fields the user is not editing (`keep`)."""
-        self._updating = True
-        try:
-            if keep != "start":
-                self.start_edit.setDateTime(wall_clock(self._start, self._tz))
-            if keep != "end":
-                self.end_edit.setDateTime(wall_clock(self._end, self._tz))
-            if keep != "duration":
-                self.duration_spin.setValue(max(0, int(self._end - self._start)))
-        finally:
-            self._updating = False
-
     def _on_range_changed(self) -> None:
-        self.start_utc.setText(utc_text(self._start))
-        self.end_utc.setText(utc_text(self._end))
-        length = self._end - self._start
-        self.duration_text.setText(format_duration(length) if length >= 0 else "")
         self._sizes, self._size_problem = {}, ""  # the estimate was for another range
         self._update_names()
         self._estimate_timer.start()  # restarted by each change: asked once the range settles
@@ -438,7 +370,7 @@ class ExportDialog(QDialog):
             self.folder_edit.setText(folder)
 
     def _update_names(self) -> None:
-        self.name_edit.setPlaceholderText(default_file_name(self.camera, self._start, self.mode(), self._tz))
+        self.name_edit.setPlaceholderText(default_file_name(self.camera, self.range_fields.start, self.mode(), self._tz))
         typed = self.name_edit.text().strip()
         if typed:  # the extension follows the mode, never what was typed
             stem = typed.rsplit(".", 1)[0] if typed.lower().endswith((".mp4", ".m4a", ".mp3")) else typed
@@ -457,18 +389,20 @@ class ExportDialog(QDialog):
             widget.setToolTip(reason)
         if denied is not None and self.audio_radio.isChecked():
             self.video_radio.setChecked(True)
+        # The box belongs to the video export: a clip or an audio export asks nothing of it.
+        self.audio_check.setEnabled(denied is None and self.video_radio.isChecked())
 
     def _ask_estimate(self) -> None:
         cameras = [c for c in self.chosen_cameras() if c.has_archive_access]
-        duration = int(self._end - self._start)
+        duration = self.range_fields.duration
         if not cameras or duration <= 0 or duration > rules.MAX_EXPORT_SECONDS:
             self._show_estimate()
             return
         self.estimate_label.setText("Estimating…")
-        self.estimator.estimate(cameras, self._start, duration)
+        self.estimator.estimate(cameras, self.range_fields.start, duration)
 
     def _on_estimator_answered(self, answer: SizeAnswer) -> None:
-        if not answer.matches(self._start, int(self._end - self._start)):
+        if not answer.matches(self.range_fields.start, self.range_fields.duration):
             return  # for a range since changed: the next answer is on its way
         self._sizes, self._size_problem = dict(answer.sizes), answer.problem
         self._show_estimate()
@@ -490,27 +424,6 @@ class ExportDialog(QDialog):
     def _show_refusal(self, refusal: Refusal | None) -> None:
         self.problem_label.setText("" if refusal is None else refusal.text)
         self.problem_label.setVisible(refusal is not None)
-
-
-def export_range(
-    view: CameraView,
-    *,
-    selection: tuple[float, float] | None = None,
-    event: Event | None = None,
-    pre_roll: float = 5.0,
-    now: float | None = None,
-) -> tuple[float, float]:
-    """What the dialog opens on: the selection, else the event (pre-roll before, a few seconds
-    after), else the minute from the playhead while the archive plays, else the last minute."""
-    now = time.time() if now is None else now
-    if selection is not None and selection[1] > selection[0]:
-        return whole_seconds(*selection)
-    if event is not None:
-        return event_range(event.start_timestamp, event.end_timestamp, pre_roll, now)
-    at = view.playback.current_time() if view.playback.mode is Mode.ARCHIVE else None
-    if at is not None:
-        return whole_seconds(at, min(at + DEFAULT_SECONDS, now))
-    return whole_seconds(now - DEFAULT_SECONDS, now)
 
 
 def open_export_dialog(
