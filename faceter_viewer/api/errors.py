@@ -9,8 +9,9 @@
     ├── RateLimitedError         429 (retry_after in seconds when the server said)
     ├── ServerError              5xx and other unexpected statuses
     ├── InvalidResponseError     a 2xx whose body is not what the document describes
-    └── NetworkError             no answer: connection refused or dropped, DNS, TLS
-        └── TimeoutError         connect or read timeout
+    ├── NetworkError             no answer: connection refused or dropped, DNS, TLS
+    │   └── TimeoutError         connect or read timeout
+    └── LocalFileError           our own disk refused: full, no permission, read-only (never retried)
 
 Every error has `status` (None when there was no answer), `code` (the body's code, if any) and a
 readable `message`; its text never holds a secret (redaction.redact is applied to it).
@@ -98,6 +99,20 @@ class NetworkError(FaceterError):
 
 class TimeoutError(NetworkError):  # noqa: A001 - deliberately the API's own timeout
     default_message = "The Faceter service did not answer in time"
+
+
+class LocalFileError(FaceterError):
+    """Writing a download failed on this machine (api-rules §11): disk full, permission denied, a
+    read-only or vanished folder. Not the service's fault, so the network retry loop never resends
+    for it; the message names the file and the reason ("Cannot write /x/y.mp4.part: No space left
+    on device"). `path` is that file, `errno` the OS error number."""
+
+    default_message = "Cannot write the file"
+
+    def __init__(self, message: str | None = None, *, path: str | None = None, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.errno = errno
 
 
 _NO_ARCHIVE_CODES = {"PlaylistNotFound"}

@@ -7,16 +7,16 @@ thread). Every failure leaves as a FaceterError (errors.py) with a redacted mess
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from faceter_viewer.api import errors, rules
+from faceter_viewer.api.part_file import PartFile, parse_content_range, validator_of
 from faceter_viewer.api.redaction import install_redaction, redact
 from faceter_viewer.api.retry import RetryPolicy, parse_retry_after
 
@@ -164,65 +164,127 @@ class HttpSession:
         headers: dict[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
         cancelled: Callable[[], bool] | None = None,
+        resume: bool = False,
+        verify: Callable[[Path], None] | None = None,
     ) -> Path:
-        """Stream a GET to `dest`. Bytes go to `dest.part`; the file appears under its final name
-        only when complete. A connection dropped mid-body is retried, resuming with a Range
-        request when the server supports it. Raises FaceterError (nothing left behind)."""
+        """Stream a GET to `dest` safely (api-rules §11). Bytes go to `dest.part`; the file
+        appears under its final name only complete, verified and on disk (fsync, os.replace,
+        fsync of the folder). A connection dropped mid-body is retried by the one retry loop,
+        resuming with `Range` + `If-Range`; an answer that does not continue the part exactly
+        makes the download start over from byte 0.
+
+        `resume`: a `.part` left by an earlier call (or process) with its validator file is
+        continued, and on failure the part is kept for the next call; without it the part is
+        removed on failure. `verify(part)` runs after the body (a body without a length that
+        ends early looks complete); its errors.InvalidResponseError restarts the download once,
+        a second one is final (and the part is removed). Raises FaceterError; a local disk
+        problem is errors.LocalFileError, never retried. Nothing ever appears under `dest` on
+        failure."""
         dest = Path(dest)
-        part = dest.with_name(dest.name + ".part")
         what = describe("GET", url)
+        part = PartFile(dest).open(resume=resume)
+        keep = resume
         try:
-            with open(part, "wb") as out:
+            for check in (1, 2):
 
                 def once() -> None:
-                    # what reached the file so far: a dropped attempt resumes from there
-                    request_headers = dict(headers or {})
-                    if out.tell():
-                        request_headers["Range"] = f"bytes={out.tell()}-"
-                    self._stream_once(url, params, request_headers, out, on_progress, cancelled, what)
+                    self._stream_once(url, params, headers, part, on_progress, cancelled, what, resume)
 
                 self._with_retries(what, once, idempotent=True)
-            os.replace(part, dest)
+                part.sync()
+                if verify is None:
+                    break
+                try:
+                    verify(part.path)
+                    break
+                except errors.InvalidResponseError as exc:
+                    if check == 2:
+                        keep = False  # bytes known to be bad: nothing to resume
+                        raise
+                    log.warning("%s: %s; downloading it again from the start", what, exc)
+                    part.start_over()
+            return part.publish()
         except BaseException:
-            part.unlink(missing_ok=True)
+            part.close(keep=keep)
             raise
-        return dest
 
     def _stream_once(
         self,
         url: str,
         params: Params,
-        headers: dict[str, str],
-        out: BinaryIO,
+        headers: dict[str, str] | None,
+        part: PartFile,
+        on_progress: ProgressCallback | None,
+        cancelled: Callable[[], bool] | None,
+        what: str,
+        persist_validator: bool,
+    ) -> None:
+        """One attempt: a GET streamed into `part`, continuing it with `Range` (and `If-Range`
+        when its validator is known) when it holds bytes. An answer to a Range request that does
+        not continue the part exactly (416, a 206 starting elsewhere or for another version)
+        empties the part and the whole file is asked for again at once, in the same attempt; a
+        200 empties it and its body is taken. Raises httpx.RemoteProtocolError when the body
+        ends short of its announced length (the retry loop then resumes)."""
+        for _ in range(2):  # the second request never carries Range, so it cannot loop
+            offset = part.size
+            request_headers = dict(headers or {})
+            if offset:
+                request_headers["Range"] = f"bytes={offset}-"
+                if part.validator:
+                    request_headers["If-Range"] = part.validator
+            with self._client.stream(
+                "GET", url, params=_query(params), headers=request_headers, timeout=self._stream_timeout
+            ) as response:
+                if offset and response.status_code == 416:
+                    log.info("%s: the server cannot serve bytes from %d (416); starting over", what, offset)
+                    part.start_over()
+                    continue
+                if not response.is_success:
+                    response.read()
+                    raise _ErrorStatus(response)
+                if response.status_code == 206:
+                    problem = _range_mismatch(response, offset, part.validator)
+                    if problem is None:
+                        total = _content_range_total(response.headers.get("content-range"))
+                        self._copy_body(response, part, total, on_progress, cancelled, what)
+                        return
+                    if not offset:
+                        raise errors.InvalidResponseError(f"{what}: {problem}", status=206)
+                    log.info("%s: %s; starting over", what, problem)
+                    part.start_over()
+                    continue
+                if offset:
+                    # The server ignored Range, or If-Range did not match: a new version.
+                    log.info("%s: the server sent the whole file (HTTP %d) instead of the rest; "
+                             "starting over", what, response.status_code)  # fmt: skip
+                part.begin(validator_of(response), persist=persist_validator)
+                length = response.headers.get("content-length")
+                total = int(length) if length and length.isdigit() else None
+                self._copy_body(response, part, total, on_progress, cancelled, what)
+                return
+        raise AssertionError("unreachable: the second request has no Range header")
+
+    @staticmethod
+    def _copy_body(
+        response: httpx.Response,
+        part: PartFile,
+        total: int | None,
         on_progress: ProgressCallback | None,
         cancelled: Callable[[], bool] | None,
         what: str,
     ) -> None:
-        """One GET streamed into `out`, appending when the server honours the Range header (206),
-        from the start otherwise. Raises httpx.RemoteProtocolError when the body ends short."""
-        with self._client.stream(
-            "GET", url, params=_query(params), headers=headers, timeout=self._stream_timeout
-        ) as response:
-            if not response.is_success:
-                response.read()
-                raise _ErrorStatus(response)
-            if response.status_code == 206:
-                total = _content_range_total(response.headers.get("content-range"))
-            else:
-                out.seek(0)
-                out.truncate()
-                length = response.headers.get("content-length")
-                total = int(length) if length and length.isdigit() else None
-            written = out.tell()
-            for chunk in response.iter_bytes(chunk_size=256 * 1024):
-                if cancelled is not None and cancelled():
-                    raise errors.FaceterError(f"{what}: cancelled")
-                out.write(chunk)
-                written += len(chunk)
-                if on_progress is not None:
-                    on_progress(written, total)
-            if total is not None and written < total:
-                raise httpx.RemoteProtocolError(f"got {written} of {total} bytes")
+        written = part.size
+        for chunk in response.iter_bytes(chunk_size=256 * 1024):
+            if cancelled is not None and cancelled():
+                raise errors.FaceterError(f"{what}: cancelled")
+            part.write(chunk)
+            written += len(chunk)
+            if on_progress is not None:
+                on_progress(written, total)
+        if total is not None and written < total:
+            raise httpx.RemoteProtocolError(f"got {written} of {total} bytes")
+        if total is not None and written > total:
+            raise errors.InvalidResponseError(f"{what}: the service sent {written} bytes of a {total}-byte file")
 
 
 class _ErrorStatus(Exception):
@@ -246,10 +308,23 @@ def _unreadable(exc: httpx.HTTPError, what: str) -> errors.InvalidResponseError:
 
 def _content_range_total(value: str | None) -> int | None:
     # "bytes 100-199/2000" -> 2000
-    if value and "/" in value:
-        total = value.rsplit("/", 1)[1].strip()
-        if total.isdigit():
-            return int(total)
+    parsed = parse_content_range(value)
+    return parsed[2] if parsed else None
+
+
+def _range_mismatch(response: httpx.Response, offset: int, validator: str | None) -> str | None:
+    """Why a 206 does not continue a part of `offset` bytes with this validator, or None when it
+    does (api-rules §11): its Content-Range must start exactly at `offset`, and it must be the same
+    version (an ETag/Last-Modified it names must be the one the part was started with)."""
+    value = response.headers.get("content-range")
+    parsed = parse_content_range(value)
+    if parsed is None:
+        return f"a partial answer (206) without a readable Content-Range ({value!r})"
+    if parsed[0] != offset:
+        return f"a partial answer (206) from byte {parsed[0]}, not from byte {offset} where the part ends"
+    theirs = validator_of(response)
+    if validator and theirs and theirs != validator:
+        return f"a partial answer (206) of another version ({theirs}, the part holds {validator})"
     return None
 
 

@@ -192,11 +192,17 @@ class IntegrationClient:
         dest: Path,
         on_progress: ProgressCallback | None = None,
         cancelled: Callable[[], bool] | None = None,
+        *,
+        resume: bool = False,
+        verify: Callable[[Path], None] | None = None,
     ) -> Path:
-        """GET /v1/cameras/{id}/archive/clip streamed to `dest` (appears only when complete)."""
+        """GET /v1/cameras/{id}/archive/clip streamed to `dest` (appears only complete and
+        verified; `resume` and `verify` as in HttpSession.download, api-rules §11)."""
         path = f"/v1/cameras/{_segment(camera_id)}/archive/clip"
         params = rules.query_params({"startDate": start, "duration": int(duration_seconds)})
-        return self._http.download(path, dest, params=params, on_progress=on_progress, cancelled=cancelled)
+        return self._http.download(
+            path, dest, params=params, on_progress=on_progress, cancelled=cancelled, resume=resume, verify=verify
+        )
 
     # --- exports ----------------------------------------------------------------------------
 
@@ -224,10 +230,16 @@ class IntegrationClient:
         dest: Path,
         on_progress: ProgressCallback | None = None,
         cancelled: Callable[[], bool] | None = None,
+        *,
+        resume: bool = False,
+        verify: Callable[[Path], None] | None = None,
     ) -> Path:
-        """Download an export's videoUrl/audioUrl. The key is sent only to the API's own origin."""
+        """Download an export's videoUrl/audioUrl (`resume` and `verify` as in
+        HttpSession.download, api-rules §11). The key is sent only to the API's own origin."""
         session, absolute = self._session_for(url)
-        return session.download(absolute, dest, on_progress=on_progress, cancelled=cancelled)
+        return session.download(
+            absolute, dest, on_progress=on_progress, cancelled=cancelled, resume=resume, verify=verify
+        )
 
     def fetch_bytes(self, url: str) -> bytes:
         """GET a small file the API points at (a camera's or event's previewUrl). The key is sent

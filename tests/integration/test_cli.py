@@ -147,11 +147,48 @@ def test_export_writes_the_file_only_when_complete(cli, demo_client, tmp_path, m
     assert code == 0, err
     assert "Saved" in err
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == [output.name]  # no .part left behind
+    evidence = [] if mode == "audio" else [f"{output.name}.json", "SHA256SUMS"]  # on by default for video
+    assert files == sorted([output.name, *evidence])  # no .part left behind
     data = output.read_bytes()
     assert len(data) > 1000
     if mode != "audio":
         assert data[4:8] == b"ftyp"  # an MP4
+
+
+def test_export_evidence_switch_and_callback_url(cli, demo_client, tmp_path):
+    from tests.helpers.callback_receiver import CallbackReceiver
+
+    camera = next(c for c in demo_client.list_cameras() if c.is_archive_granted and c.is_audio_granted)
+    start = demo_client.list_recordings(camera.id)[-1].start_date.isoformat()
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    code, _, err = cli("export", camera.id, "--from", start, "--duration", "2", "--no-evidence", "--output", str(plain / "a.mp4"))
+    assert code == 0, err
+    assert sorted(p.name for p in plain.iterdir()) == ["a.mp4"]
+
+    with CallbackReceiver() as receiver:
+        code, _, err = cli(
+            "export", camera.id, "--from", start, "--duration", "2", "--mode", "audio", "--evidence",
+            "--callback-url", receiver.url + "/hook", "--output", str(tmp_path / "sound.m4a"),
+        )  # fmt: skip
+        assert code == 0, err
+        [body] = receiver.wait_for(1)
+    saved = next(p for p in tmp_path.iterdir() if p.name.startswith("sound."))
+    assert body["status"] == "Completed" and body["audioUrl"]
+    assert (tmp_path / f"{saved.name}.json").exists() and (tmp_path / "SHA256SUMS").exists()
+
+
+def test_jobs_lists_what_export_stored(cli, demo_client, tmp_path):
+    camera = next(c for c in demo_client.list_cameras() if c.is_archive_granted)
+    start = demo_client.list_recordings(camera.id)[-1].start_date.isoformat()
+    code, _, err = cli("export", camera.id, "--from", start, "--duration", "2", "--no-evidence", "--output", str(tmp_path / "j.mp4"))
+    assert code == 0, err
+    code, out, _ = cli("jobs", "--json")
+    assert code == 0
+    mine = [job for job in json.loads(out) if job["dest"] == str(tmp_path / "j.mp4")]
+    assert len(mine) == 1 and mine[0]["state"] == "done" and mine[0]["mode"] == "clip"
+    code, out, _ = cli("jobs")
+    assert code == 0 and "j.mp4" in out and "STATE" in out
 
 
 # --- create-event -------------------------------------------------------------------------------

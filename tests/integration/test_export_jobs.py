@@ -137,6 +137,7 @@ def test_cancel_while_polling_leaves_no_file_and_stop_leaves_the_job_to_resume(m
 
             # cancelled by the user: nothing left, the job says cancelled
             other = _job(client, camera, start, tmp_path, ExportMode.VIDEO, evidence=False, duration=5)
+            other.dest = tmp_path / "cancelled.mp4"
             cancel = threading.Event()
             JobRunner(client, store, on_change=lambda j: cancel.set() if j.export_id else None).run(other, cancelled=cancel.is_set)
             assert other.state is JobState.CANCELLED and store.get(other.id).state is JobState.CANCELLED

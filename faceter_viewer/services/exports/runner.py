@@ -179,8 +179,9 @@ class JobRunner:
     def _verify(self, job: ExportJob) -> None:
         self._set(job, JobState.VERIFYING, speed=None)
         kind = media_check.check_media(job.dest)
-        if job.mode is ExportMode.AUDIO and kind == "mp3" and job.dest.suffix.lower() != ".mp3":
-            # The extension is the mode's; an audio export's container is known only now.
+        if job.mode is ExportMode.AUDIO and kind == "mp3" and job.dest.suffix.lower() == ExportMode.AUDIO.suffix:
+            # The extension is the mode's; an audio export's container is known only now (a
+            # name the user typed with another extension, or none, is kept as typed).
             target = job.dest.with_suffix(".mp3")
             os.replace(job.dest, target)
             job.dest = target

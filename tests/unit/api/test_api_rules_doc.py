@@ -48,7 +48,7 @@ def test_every_cited_section_exists():
 def test_the_functions_the_document_names_exist():
     """`rules.same_origin`, `archive.ArchiveClient.preview_jpeg`, ...: each api name is real."""
     text = DOC.read_text(encoding="utf-8")
-    modules = "rules|retry|errors|credentials|redaction|paging|models|enums|http|archive"
+    modules = "rules|retry|errors|credentials|redaction|paging|models|enums|http|part_file|archive"
     names = {
         (module, dotted.rstrip("."))
         for module, dotted in re.findall(rf"`({modules})\.([A-Za-z_][\w.]*)", text)
