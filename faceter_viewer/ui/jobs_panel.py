@@ -279,6 +279,7 @@ class JobsPanel(QWidget):
         row = JobRow(job, self)
         self.rows[job.id] = row
         self.rows_layout.insertWidget(0, row)  # newest on top
+        row.show()  # now, not at the layout's next pass (a row's buttons are usable at once)
         self._note_state(job)
 
     def _note_state(self, job: ExportJob) -> None:

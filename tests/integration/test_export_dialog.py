@@ -27,6 +27,7 @@ from faceter_viewer.services.camera_view import CameraView
 from faceter_viewer.services.events_feed import RangePreset
 from faceter_viewer.services.export_form import EVENT_TAIL, event_range, format_size
 from faceter_viewer.services.exports.job import ExportMode, ExportRequest, JobState
+from faceter_viewer.services.exports.queue import ExportQueue
 from faceter_viewer.services.review_store import ReviewState
 from faceter_viewer.ui.events_list import EVENT_ROLE
 from faceter_viewer.ui.events_panel import EventsPanel
@@ -47,9 +48,10 @@ def settings(tmp_path) -> QSettings:
 
 
 @pytest.fixture
-def exports(qtbot, session, tmp_path) -> Iterator:  # noqa: F811
-    from tests.helpers.fake_export_queue import FakeExportQueue
-    queue = FakeExportQueue()
+def exports(qtbot, session, tmp_path) -> Iterator[ExportQueue]:  # noqa: F811
+    queue = ExportQueue(session.client, tmp_path / "jobs.sqlite3", messages=session.messages)
+    with qtbot.waitSignal(queue.loaded, timeout=10000):
+        pass  # the store is open, the stored jobs (none) are known
     yield queue
     queue.close()
 

@@ -110,6 +110,10 @@ def test_e_opens_the_export_dialog_and_enter_queues_a_job_shown_in_the_jobs_dock
     job = window.exports.job(job_id)
     assert job.dest.parent == tmp_path / "exports" and job.dest.is_file()
 
+    window.activateWindow()  # the offscreen platform gives the window back no focus of its own
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    window.browser.tree.setFocus()
+    qtbot.waitUntil(window.browser.tree.hasFocus, timeout=3000)
     press("Ctrl+J")
     assert not dock.isVisible()
     press("Ctrl+J")
