@@ -164,8 +164,9 @@ class ExportDialog(QDialog):
             item.setCheckState(Qt.CheckState.Checked if camera.id == self.camera.id else Qt.CheckState.Unchecked)
             if not camera.has_archive_access:
                 item.setToolTip("This key has no archive access to this camera")
-        rows = min(len(cameras), 4)
-        self.camera_list.setMaximumHeight(self.camera_list.sizeHintForRow(0) * rows + 2 * self.camera_list.frameWidth() + 2)
+        rows = min(len(cameras), 4)  # more scroll
+        height = self.camera_list.sizeHintForRow(0) * rows + 2 * self.camera_list.frameWidth() + 8
+        self.camera_list.setFixedHeight(height)
         self.camera_list.itemChanged.connect(lambda _item: self._on_cameras_changed())
         label = "Camera:" if len(cameras) == 1 else "&Cameras:"
         self.cameras_note = quiet(QLabel("One range for every checked camera: each gets its own file.", self))

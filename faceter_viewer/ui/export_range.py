@@ -126,7 +126,7 @@ class RangeFields(QObject):
         self.start_utc.setText(utc_text(self.start))
         self.end_utc.setText(utc_text(self.end))
         length = self.end - self.start
-        self.duration_text.setText(format_duration(length) if length >= 0 else "")
+        self.duration_text.setText(format_duration(length) if length >= 60 else "")  # "46 s" says itself
 
 
 def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:

@@ -11,10 +11,11 @@ Opening a file or its folder goes through QDesktopServices (the desktop's own fi
 
 from __future__ import annotations
 
+import time
 from datetime import tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFrame,
@@ -34,6 +35,7 @@ from faceter_viewer.services.exports.job import ExportJob, JobState
 from faceter_viewer.ui.local_time_fields import quiet
 
 REFRESH_MS = 100
+MIN_MEASURED = 0.2  # seconds of download: less says nothing about the pace
 SPEED_KEY = "exports/downloadSpeed"
 
 _STATE_TEXT = {
@@ -88,9 +90,12 @@ class JobRow(QFrame):
         font = self.title_label.font()
         font.setBold(True)
         self.title_label.setFont(font)
+        self.title_label.setWordWrap(True)
         self.range_label = quiet(QLabel(self))
+        self.range_label.setWordWrap(True)
         self.state_label = QLabel(self)
         self.state_label.setObjectName("jobState")
+        self.state_label.setWordWrap(True)  # the dock is narrow: lines wrap, nothing scrolls sideways
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(8)
@@ -162,8 +167,11 @@ class JobsPanel(QWidget):
 
     state_shown = Signal(str, object)  # job id, JobState
 
-    def __init__(self, exports, settings: QSettings, parent: QWidget | None = None, *, tz: tzinfo | None = None) -> None:
+    def __init__(
+        self, exports, settings: QSettings, parent: QWidget | None = None, *, tz: tzinfo | None = None, clock=time.monotonic
+    ) -> None:
         super().__init__(parent)
+        self._clock = clock
         self.exports = exports
         self.settings = settings
         self.tz = tz or system_timezone()
@@ -172,6 +180,7 @@ class JobsPanel(QWidget):
         self.rows: dict[str, JobRow] = {}
         self._shown_state: dict[str, JobState] = {}
         self._dirty: set[str] = set()
+        self._download_seen: dict[str, tuple[float, int, bool]] = {}  # when, bytes, runner's speed seen
         self.setObjectName("jobsPanel")
 
         self.rows_widget = QWidget(self)
@@ -181,6 +190,7 @@ class JobsPanel(QWidget):
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.rows_widget)
         self.empty_label = quiet(QLabel("No exports yet. Select a range on the timeline and press E.", self))
         self.empty_label.setWordWrap(True)
@@ -195,6 +205,8 @@ class JobsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.scroll, 1)
 
+        self.setMinimumWidth(260)
+
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_MS)
@@ -205,6 +217,9 @@ class JobsPanel(QWidget):
         for job in exports.jobs():
             self._add_row(job)
         self._update_summary()
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 320)  # room for about three jobs
 
     # --- what the window asks -------------------------------------------------------------------
 
@@ -247,6 +262,9 @@ class JobsPanel(QWidget):
             self._update_summary()
 
     def _on_exports_job_changed(self, job_id: str) -> None:
+        job = self.exports.job(job_id)
+        if job is not None:
+            self._measure_speed(job)  # at each change, not each repaint: a quick download is seen
         self._dirty.add(job_id)
         if not self._refresh_timer.isActive():  # not restarted: a steady stream still repaints
             self._refresh_timer.start()
@@ -255,6 +273,7 @@ class JobsPanel(QWidget):
         row = self.rows.pop(job_id, None)
         self._dirty.discard(job_id)
         self._shown_state.pop(job_id, None)
+        self._download_seen.pop(job_id, None)
         if row is not None:
             self.rows_layout.removeWidget(row)
             row.deleteLater()
@@ -267,13 +286,28 @@ class JobsPanel(QWidget):
             row = self.rows.get(job_id)
             if job is None or row is None:
                 continue
-            if job.state is JobState.DOWNLOADING:
-                self.speed.observe(job.speed)
-            elif row.job.state is JobState.DOWNLOADING and self.speed.value:
-                self.settings.setValue(SPEED_KEY, self.speed.value)  # a download ended: remember its pace
             row.show_job(job, self.tz)
             self._note_state(job)
         self._update_summary()
+
+    def _measure_speed(self, job: ExportJob) -> None:
+        """Learn the pace of downloads: the runner's recent speed while it has one, else (a
+        download too quick for it) the bytes over the time this panel saw it downloading."""
+        now = self._clock()
+        if job.state is JobState.DOWNLOADING:
+            self._download_seen.setdefault(job.id, (now, job.bytes_done, False))
+            if job.speed:
+                self.speed.observe(job.speed)
+                self._download_seen[job.id] = (*self._download_seen[job.id][:2], True)
+            return
+        seen = self._download_seen.pop(job.id, None)
+        if seen is None:
+            return
+        since, bytes_then, measured = seen
+        if not measured and job.state in (JobState.VERIFYING, JobState.DONE) and now - since >= MIN_MEASURED:
+            self.speed.observe((job.bytes_done - bytes_then) / (now - since))
+        if self.speed.value:
+            self.settings.setValue(SPEED_KEY, self.speed.value)  # a download ended: remember its pace
 
     def _add_row(self, job: ExportJob) -> None:
         row = JobRow(job, self)

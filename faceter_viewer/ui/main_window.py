@@ -240,14 +240,28 @@ class MainWindow(QMainWindow):
             dialog.submitted.connect(self._on_export_dialog_submitted)
 
     def _on_export_dialog_submitted(self, _job_ids: list) -> None:
-        if self.jobs_dock is not None:
-            self.jobs_dock.show()
-            self.jobs_dock.raise_()
+        self.show_jobs_panel()
+
+    def show_jobs_panel(self) -> None:
+        """Show the jobs dock; beside the events dock (one column, by default) it gets a third
+        of the height, which holds about three jobs."""
+        dock = self.jobs_dock
+        if dock is None or dock.isVisible():
+            return
+        dock.show()
+        dock.raise_()
+        events = self.events_dock
+        same_column = events is not None and events.isVisible() and not events.isFloating() and not dock.isFloating()
+        if same_column and self.dockWidgetArea(events) == self.dockWidgetArea(dock):
+            height = events.height() + dock.height()
+            self.resizeDocks([events, dock], [height * 2 // 3, height // 3], Qt.Orientation.Vertical)
 
     def toggle_jobs_panel(self) -> None:
         dock = self.jobs_dock
-        if dock is not None:
-            dock.setVisible(not dock.isVisible())
+        if dock is not None and dock.isVisible():
+            dock.hide()
+        else:
+            self.show_jobs_panel()
 
     def _on_jobs_dock_visibility_changed(self, visible: bool) -> None:
         if not self.isMinimized():

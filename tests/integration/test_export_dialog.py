@@ -101,6 +101,8 @@ def stamp(t: float) -> str:
 
 def test_prefilled_from_the_selection_with_the_room_mates_listed(qtbot, view, exports, settings, demo_service, tmp_path):
     start = float(recent_archive_time(demo_service, 900)) + 0.4
+    loaded_timeline(qtbot, view, start - 0.4, start + 29.6)
+    assert view.timeline_data.archive_seconds(start - 0.4, start + 29.6) == pytest.approx(30.0)  # gap-free there
     dialog = show(qtbot, open_export_dialog(view, exports, settings, selection=(start, start + 29.2)))
     assert dialog.range() == (start - 0.4, start - 0.4 + 30)  # widened to whole seconds
     assert dialog.duration_spin.value() == 30
@@ -413,6 +415,24 @@ def test_progress_repaints_are_throttled_and_say_speed_and_time_left(qtbot, sett
     assert not row.cancel_button.isVisible() and row.remove_button.isVisible()
     row.remove_button.click()
     assert queue.calls == [("remove", job.id)] and job.id not in panel.rows
+    panel.close_panel()
+
+
+def test_a_download_too_quick_for_the_runners_speed_is_timed_by_the_panel(qtbot, settings, tmp_path):
+    queue = FakeExportQueue()
+    clock = [100.0]
+    panel = JobsPanel(queue, settings, clock=lambda: clock[0])
+    qtbot.addWidget(panel)
+    request = ExportRequest(camera=make_camera(), start=datetime(2026, 4, 10, tzinfo=UTC), duration=10,
+                            mode=ExportMode.CLIP, folder=tmp_path, file_name="a.mp4")  # fmt: skip
+    job = queue.submit(request)
+    queue.advance(job.id, JobState.DOWNLOADING, bytes_done=0, bytes_total=8_000_000)  # no speed: too soon
+    qtbot.waitUntil(lambda: panel.shown_state(job.id) is JobState.DOWNLOADING, timeout=3000)
+    clock[0] += 0.5
+    queue.advance(job.id, JobState.VERIFYING, bytes_done=8_000_000)
+    qtbot.waitUntil(lambda: panel.shown_state(job.id) is JobState.VERIFYING, timeout=3000)
+    assert panel.expected_speed() == 16_000_000.0  # 8 MB in the half second it was seen downloading
+    assert settings.value(SPEED_KEY, 0.0, float) == 16_000_000.0
     panel.close_panel()
 
 
