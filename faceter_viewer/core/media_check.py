@@ -21,6 +21,8 @@ import struct
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 __all__ = ["MediaCheckError", "check_media", "check_mp3", "check_mp4"]
 
 
@@ -126,14 +128,18 @@ def _check_samples_inside_mdat(moov: bytes, mdats: list[tuple[int, int]], size: 
     if not tracks:
         raise MediaCheckError(f"{name}: the moov box has no track")
     for number, (start, end) in enumerate(tracks, 1):
-        tables = _sample_tables(moov, start, end, name)
-        for chunk_start, chunk_end in _chunk_ranges(tables, name, number):
-            if not any(m_start <= chunk_start and chunk_end <= m_end for m_start, m_end in mdats):
-                where = "past the end of the file" if chunk_end > size else "outside every mdat box"
-                raise MediaCheckError(
-                    f"{name}: track {number} has samples at bytes {chunk_start}-{chunk_end}, {where}: "
-                    f"the media data is incomplete"
-                )
+        first, last = _chunk_ranges(_sample_tables(moov, start, end, name), name, number)
+        inside = np.zeros(len(first), dtype=bool)
+        for m_start, m_end in mdats:
+            inside |= (first >= m_start) & (last <= m_end)
+        if not inside.all():
+            bad = int(np.argmin(inside))
+            chunk_start, chunk_end = int(first[bad]), int(last[bad])
+            where = "past the end of the file" if chunk_end > size else "outside every mdat box"
+            raise MediaCheckError(
+                f"{name}: track {number} has samples at bytes {chunk_start}-{chunk_end}, {where}: "
+                f"the media data is incomplete"
+            )
 
 
 def _child_boxes(data: bytes, start: int, end: int, name: str) -> list[tuple[bytes, int, int]]:
@@ -168,68 +174,72 @@ def _sample_tables(data: bytes, start: int, end: int, name: str) -> dict[bytes, 
     return found
 
 
-def _chunk_ranges(tables: dict[bytes, bytes], name: str, track: int) -> list[tuple[int, int]]:
-    """(first byte, end) of every chunk of a track, from its chunk offsets, sample-to-chunk map
-    and sample sizes (ISO/IEC 14496-12 §8.7)."""
+def _chunk_ranges(tables: dict[bytes, bytes], name: str, track: int) -> tuple[np.ndarray, np.ndarray]:
+    """(first bytes, ends) of every non-empty chunk of a track, from its chunk offsets,
+    sample-to-chunk map and sample sizes (ISO/IEC 14496-12 §8.7). numpy: a 30-minute clip has
+    ~90,000 chunks, and this runs before every download gets its final name."""
     try:
         offsets = _chunk_offsets(tables)
         sizes = _sample_sizes(tables)
-        per_chunk = _samples_per_chunk(tables.get(b"stsc", b""), len(offsets))
-    except (struct.error, KeyError) as exc:
+        per_chunk = _samples_per_chunk(tables.get(b"stsc", b""), len(offsets), name, track)
+    except (struct.error, KeyError, ValueError) as exc:
         raise MediaCheckError(f"{name}: track {track} has no readable sample table ({exc})") from None
-    if sum(per_chunk) != len(sizes):
+    if int(per_chunk.sum()) != len(sizes):
         raise MediaCheckError(
-            f"{name}: track {track}'s chunks hold {sum(per_chunk)} samples but it has {len(sizes)}: damaged"
+            f"{name}: track {track}'s chunks hold {int(per_chunk.sum())} samples but it has {len(sizes)}: damaged"
         )
-    ranges = []
-    sample = 0
-    for offset, count in zip(offsets, per_chunk, strict=True):
-        length = sum(sizes[sample : sample + count])
-        sample += count
-        if count:
-            ranges.append((offset, offset + length))
-    return ranges
+    ends = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))  # ends[i]: bytes of the first i samples
+    first_sample = np.concatenate(([0], np.cumsum(per_chunk, dtype=np.int64)))
+    lengths = ends[first_sample[1:]] - ends[first_sample[:-1]]
+    used = per_chunk > 0
+    return offsets[used], offsets[used] + lengths[used]
 
 
-def _chunk_offsets(tables: dict[bytes, bytes]) -> list[int]:
+def _chunk_offsets(tables: dict[bytes, bytes]) -> np.ndarray:
     if b"co64" in tables:
-        body, fmt, width = tables[b"co64"], "Q", 8
+        body, dtype, width = tables[b"co64"], ">u8", 8
     else:
-        body, fmt, width = tables[b"stco"], "I", 4
+        body, dtype, width = tables[b"stco"], ">u4", 4
     (count,) = struct.unpack_from(">I", body, 4)
     if 8 + count * width > len(body):
         raise struct.error(f"{count} chunk offsets do not fit in the box")
-    return list(struct.unpack_from(f">{count}{fmt}", body, 8))
+    return np.frombuffer(body, dtype=dtype, count=count, offset=8).astype(np.int64)
 
 
-def _sample_sizes(tables: dict[bytes, bytes]) -> list[int]:
+def _sample_sizes(tables: dict[bytes, bytes]) -> np.ndarray:
     if b"stsz" in tables:
         body = tables[b"stsz"]
         uniform, count = struct.unpack_from(">II", body, 4)
         if uniform:
-            return [uniform] * count
-        return list(struct.unpack_from(f">{count}I", body, 12))
+            return np.full(count, uniform, dtype=np.int64)
+        if 12 + 4 * count > len(body):
+            raise struct.error(f"{count} sample sizes do not fit in the box")
+        return np.frombuffer(body, dtype=">u4", count=count, offset=12).astype(np.int64)
     body = tables[b"stz2"]  # compact sizes: 4, 8 or 16 bits each
     field_size = body[7]
     (count,) = struct.unpack_from(">I", body, 8)
     if field_size == 16:
-        return list(struct.unpack_from(f">{count}H", body, 12))
+        return np.frombuffer(body, dtype=">u2", count=count, offset=12).astype(np.int64)
     if field_size == 8:
-        return list(body[12 : 12 + count])
-    packed = body[12 : 12 + (count + 1) // 2]
-    nibbles = [n for byte in packed for n in (byte >> 4, byte & 0x0F)]
-    return nibbles[:count]
+        return np.frombuffer(body, dtype=np.uint8, count=count, offset=12).astype(np.int64)
+    packed = np.frombuffer(body, dtype=np.uint8, count=(count + 1) // 2, offset=12)
+    nibbles = np.stack((packed >> 4, packed & 0x0F), axis=1).reshape(-1)
+    return nibbles[:count].astype(np.int64)
 
 
-def _samples_per_chunk(stsc: bytes, chunks: int) -> list[int]:
-    """How many samples each of `chunks` chunks holds, from the run-length stsc entries."""
+def _samples_per_chunk(stsc: bytes, chunks: int, name: str, track: int) -> np.ndarray:
+    """How many samples each of `chunks` chunks holds, from the run-length stsc entries
+    (first chunk, 1-based, and samples per chunk from there to the next entry's first)."""
     (count,) = struct.unpack_from(">I", stsc, 4)
-    entries = [struct.unpack_from(">III", stsc, 8 + 12 * i)[:2] for i in range(count)]
-    per_chunk = [0] * chunks
-    for index, (first, samples) in enumerate(entries):
-        last = entries[index + 1][0] - 1 if index + 1 < len(entries) else chunks
-        for chunk in range(max(first, 1), min(last, chunks) + 1):
-            per_chunk[chunk - 1] = samples
+    if 8 + 12 * count > len(stsc):
+        raise struct.error(f"{count} sample-to-chunk entries do not fit in the box")
+    entries = np.frombuffer(stsc, dtype=">u4", count=3 * count, offset=8).reshape(count, 3).astype(np.int64)
+    per_chunk = np.zeros(chunks, dtype=np.int64)
+    firsts = np.maximum(entries[:, 0], 1)
+    lasts = np.append(entries[1:, 0] - 1, chunks)  # each run ends where the next begins
+    for first, last, samples in zip(firsts, np.minimum(lasts, chunks), entries[:, 1], strict=True):
+        if first <= last:
+            per_chunk[first - 1 : last] = samples
     return per_chunk
 
 

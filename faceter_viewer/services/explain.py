@@ -21,6 +21,11 @@ from faceter_viewer.api import errors
 from faceter_viewer.api.redaction import redact
 
 
+NO_ARCHIVE_ACCESS = "No archive access for this camera"
+"""Why an archive load (timeline, preview) was refused (PermissionDeniedError): what the key
+lacks, said the same wherever it shows."""
+
+
 @dataclass(frozen=True)
 class Explanation:
     text: str  # "Could not <doing>: <reason>." — for the banner

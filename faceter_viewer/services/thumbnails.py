@@ -37,7 +37,7 @@ from faceter_viewer.api import errors
 from faceter_viewer.api.archive import ArchiveClient
 from faceter_viewer.api.models import Camera
 from faceter_viewer.core.lru_cache import LruCache
-from faceter_viewer.services.explain import explain
+from faceter_viewer.services.explain import NO_ARCHIVE_ACCESS, explain
 from faceter_viewer.services.session import Session
 
 log = logging.getLogger("faceter_viewer.services.thumbnails")
@@ -253,5 +253,5 @@ def _load_thumbnail(archive: ArchiveClient, bucket_time: float, jpeg: bytes | No
 def thumbnail_error_message(exc: BaseException) -> str:
     """Why there is no preview, under "no preview" in the popup: in the user's words."""
     if isinstance(exc, errors.PermissionDeniedError):
-        return "No archive access for this camera"
+        return NO_ARCHIVE_ACCESS
     return explain(exc, "load the preview").reason

@@ -15,7 +15,7 @@ from faceter_viewer.api.integration import IntegrationClient
 from faceter_viewer.api.models import Event
 from faceter_viewer.core.timeline.chunks import Chunk, EventData, EventTypeTable
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
-from faceter_viewer.services.explain import explain
+from faceter_viewer.services.explain import NO_ARCHIVE_ACCESS, explain
 
 
 class LoadKind(enum.StrEnum):
@@ -74,5 +74,5 @@ def user_message(exc: BaseException, kind: str) -> str:
     """What the user reads for a failed load (explain(): no method, path or status in it). A
     refusal names what this camera's key lacks; everything else says what could not load, why."""
     if isinstance(exc, errors.PermissionDeniedError):
-        return "No access to this camera's events" if kind == EVENTS else "No archive access for this camera"
+        return "No access to this camera's events" if kind == EVENTS else NO_ARCHIVE_ACCESS
     return explain(exc, "load the events" if kind == EVENTS else "load the archive").text

@@ -49,7 +49,7 @@ class Kind(IntEnum):
 def camera_badges(camera: Camera) -> list[str]:
     """The short labels shown next to a camera in the tree."""
     badges = []
-    if not camera.is_archive_granted:
+    if not camera.has_archive_access:  # as the player header says (CameraStatus.badges)
         badges.append("no archive access")
     if not camera.is_audio_granted:
         badges.append("no audio")

@@ -194,7 +194,6 @@ class MessageRow(QFrame):
 class MessageBar(QWidget):
     """Hidden while empty. `show_message()` adds a row (or repeats or updates one)."""
 
-    message_shown = Signal(str, str)  # level, text (as shown, redacted)
     message_closed = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None, *, info_timeout_ms: int = INFO_TIMEOUT_MS) -> None:
@@ -251,7 +250,6 @@ class MessageBar(QWidget):
         self._arm_timer(row)
         self.show()
         self._place()
-        self.message_shown.emit(str(level), text)
         return row
 
     def listen(self, hub: MessageHub) -> None:

@@ -6,7 +6,8 @@ player (what is checked is what the controls ask for and what the panel shows, n
 - switching camera dims the previous camera's picture under "Loading <title>…" until the new
   camera's first frame;
 - an offline camera's timeline opens on its last recording, and Play plays it;
-- two snapshots in the same second are two files.
+- two snapshots in the same second are two files;
+- a preview that could not be fetched says "no preview" and why, never "loading" for ever.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor
+from PySide6.QtTest import QTest
 
 from faceter_viewer.player.video_widget import aspect_fit
 from faceter_viewer.services.camera_view import OFFLINE_PLAY_SECONDS, CameraView
 from faceter_viewer.services.playback import Mode
 from faceter_viewer.ui.player_panel import PlayerPanel
+from tests.helpers.demo_fixtures import recent_archive_time
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.sessions import session  # noqa: F401 (fixture)
 
@@ -147,3 +151,19 @@ def test_play_after_an_offline_cameras_archive_ran_out_plays_its_last_minutes_ag
     panel.toggle_play_pause()
     qtbot.waitUntil(lambda: panel.view.playback.window is not None, timeout=TIMEOUT)
     assert ends[0] - OFFLINE_PLAY_SECONDS - 1 <= panel.view.playback.window.start < ends[0]
+
+
+def test_a_preview_that_cannot_be_fetched_says_no_preview_not_loading(qtbot, panel, demo_client, demo_service, demo_faults):
+    demo_faults.add("error_rate", "/preview", probability=1.0, status=400)  # not retried
+    panel.show_camera(online_cameras(demo_client)[0])
+    target = recent_archive_time(demo_service) - 50.0
+    timeline, popup = panel.timeline, panel.thumbnail_popup
+    timeline.set_visible_range(target - 300, target + 300)
+    x = round(timeline.scale.to_x(target))
+    QTest.mouseMove(timeline, QPoint(x, timeline.height() // 2))  # the user hovers the archive
+    bucket = timeline.thumbnail_grid().bucket_time(timeline.scale.to_time(x))
+    qtbot.waitUntil(lambda: popup.isVisible() and popup.shown_time == bucket, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: popup.placeholder != "…", timeout=TIMEOUT)  # "…" is loading
+    assert popup.placeholder is not None and popup.placeholder.startswith("no preview\n"), popup.placeholder
+    assert popup.placeholder != "no preview\n"  # and why
+    assert popup.shown_time == bucket and popup.painted_time is None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from faceter_viewer.api.rules import NO_LOCATION_TITLE
+from faceter_viewer.services.camera_view import CameraStatus
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import describe_camera
 from faceter_viewer.ui.camera_model import Kind, Role, camera_badges
@@ -76,6 +77,9 @@ def test_badges():
     )
     assert badges[:2] == ["no archive access", "no audio"]
     assert badges[2].startswith("temporary access until")
+    # Granted, but without an Archive API address: no archive all the same, as the header says.
+    no_address = make_camera(archiveApiUrl=None)
+    assert camera_badges(no_address) == ["no archive access"] == CameraStatus(no_address).badges
 
 
 def test_details_text_for_offline_camera():
