@@ -59,11 +59,20 @@ def test_a_video_job_shows_each_state_in_order_and_a_taken_name_is_numbered(qtbo
 
     done = queue.job(job.id)
     assert done.state is JobState.DONE, done.error
-    assert seen[-3:] == [JobState.DOWNLOADING, JobState.VERIFYING, JobState.DONE]
+    assert seen[-3:] == [JobState.DOWNLOADING, JobState.VERIFYING, JobState.DONE]  # none skipped by the throttle
     assert JobState.EXPORTING in seen and seen.index(JobState.EXPORTING) < seen.index(JobState.DOWNLOADING)
     assert done.dest.name == "out (2).mp4" and done.dest.read_bytes()[4:8] == b"ftyp"
     assert (tmp_path / "out.mp4").read_bytes() == b"somebody else's file"
     assert done.bytes_done == done.dest.stat().st_size
+
+
+def test_a_clip_job_reports_downloading_even_when_it_starts_at_once(qtbot, demo_service, demo_client, tmp_path, queue_factory):
+    # QUEUED → DOWNLOADING comes within a millisecond: the progress throttle must not eat it
+    queue = queue_factory(demo_client)
+    job = queue.submit(_request(demo_service, demo_client, tmp_path, ExportMode.CLIP, name="clip.mp4", evidence=False))
+    seen = _states(queue, job.id)
+    qtbot.waitUntil(lambda: queue.job(job.id).finished, timeout=60000)
+    assert seen == [JobState.QUEUED, JobState.DOWNLOADING, JobState.VERIFYING, JobState.DONE], seen
 
 
 def test_closing_stops_a_job_without_cancelling_it_and_the_next_start_resumes_the_same_export(

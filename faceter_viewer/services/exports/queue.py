@@ -61,6 +61,7 @@ class ExportQueue(QObject):
         self._jobs: dict[str, ExportJob] = {}  # the GUI thread's copies
         self._cancel: dict[str, threading.Event] = {}
         self._sent_at: dict[str, float] = {}
+        self._sent_state: dict[str, JobState] = {}  # written by job threads, one job each
         self._stopping = threading.Event()
         self._closed = False
         self.is_loaded = False  # the stored jobs are in jobs() (the `loaded` signal came)
@@ -165,9 +166,12 @@ class ExportQueue(QObject):
     def _send(self, job: ExportJob, force: bool = False) -> None:
         """A copy of the job to the GUI thread; progress at most every PROGRESS_INTERVAL."""
         now = time.monotonic()
-        if not force and job.state is JobState.DOWNLOADING and now - self._sent_at.get(job.id, 0.0) < PROGRESS_INTERVAL:
-            return
+        state_changed = self._sent_state.get(job.id) is not job.state
+        progress_only = job.state is JobState.DOWNLOADING and not state_changed
+        if progress_only and not force and now - self._sent_at.get(job.id, 0.0) < PROGRESS_INTERVAL:
+            return  # bytes: at most every PROGRESS_INTERVAL; a new state or export id always goes
         self._sent_at[job.id] = now
+        self._sent_state[job.id] = job.state
         self._from_worker.emit("changed", dataclasses.replace(job))
 
     # --- GUI thread -------------------------------------------------------------------------
