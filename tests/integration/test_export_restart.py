@@ -86,3 +86,66 @@ def test_an_export_killed_while_polling_resumes_the_same_export_when_run_again(m
 
     table = subprocess.run([sys.executable, "-m", "faceter_viewer", "jobs"], env=env, capture_output=True, text=True, timeout=60)
     assert "done" in table.stdout and "1 job(s)" in table.stdout
+
+
+KILLED_MID_DOWNLOAD = """
+import os, signal, sys
+from datetime import datetime, timezone
+from pathlib import Path
+from faceter_viewer.api.integration import IntegrationClient
+from faceter_viewer.services.exports.job import ExportJob, ExportMode
+from faceter_viewer.services.exports.runner import JobRunner
+from faceter_viewer.services.exports.store import JobStore
+
+base_url, key, camera_id, title, start, dest, store_path = sys.argv[1:]
+client = IntegrationClient(key, base_url)
+store = JobStore(Path(store_path))
+job = ExportJob(service_url=base_url, camera_id=camera_id, camera_title=title,
+                start=datetime.fromtimestamp(int(start), timezone.utc), duration=20,
+                mode=ExportMode.VIDEO, dest=Path(dest))
+print(job.id, flush=True)
+
+def on_change(job):
+    if job.state == "downloading" and job.bytes_done > 0:
+        os.kill(os.getpid(), signal.SIGKILL)  # mid-body, the job stored as downloading
+
+JobRunner(client, store, on_change=on_change).run(job)
+"""
+
+
+@pytest.mark.slow
+def test_an_export_killed_mid_download_resumes_with_a_range_request_and_the_same_export(make_demo_service, tmp_path):
+    service = make_demo_service(export_delay=0.6)
+    with IntegrationClient(service.integration_key, service.base_url) as client:
+        camera = next(c for c in client.list_cameras() if c.has_archive_access)
+    dest = tmp_path / "incident.mp4"
+    store_path = tmp_path / "jobs.sqlite3"
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_DOWNLOAD, service.base_url, service.integration_key, camera.id,
+         camera.title, str(recent_archive_time(service) + 5), str(dest), str(store_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    job_id = child.stdout.strip()
+    part = tmp_path / "incident.mp4.part"
+    assert not dest.exists() and part.exists() and part.stat().st_size > 0
+    kept = part.stat().st_size
+
+    from faceter_viewer.services.exports.job import JobState
+    from faceter_viewer.services.exports.runner import JobRunner
+    from faceter_viewer.services.exports.store import JobStore
+
+    store = JobStore(store_path)
+    try:
+        job = store.get(job_id)
+        assert job.state is JobState.DOWNLOADING and job.export_id
+        export_id = job.export_id
+        with IntegrationClient(service.integration_key, service.base_url) as client:
+            JobRunner(client, store).run(job)
+    finally:
+        store.close()
+    assert job.state is JobState.DONE, job.error
+    assert job.export_id == export_id and len(service.state.exports._jobs) == 1
+    ranges = [range_ for path, range_, _ in service.state.range_requests if path.startswith("/demo-files/exports/")]
+    assert f"bytes={kept}-" in ranges, ranges
+    assert dest.read_bytes()[4:8] == b"ftyp" and not part.exists()
