@@ -54,8 +54,8 @@ Examples::
 
 Several latencies add up. Of the answering faults (error_rate, status429) the first matching
 rule that fires answers; of the body faults (malformed, drop, truncate) the first matching one
-applies, and of the download faults the first matching one. error_rate draws from a RNG seeded with the service seed and the rule itself, so a run
-is repeatable request for request.
+applies, and of the download faults the first matching one. error_rate draws from a RNG seeded
+with the service seed and the rule itself, so a run is repeatable request for request.
 """
 
 from __future__ import annotations

@@ -15,8 +15,10 @@ import pytest
 
 from faceter_viewer.api import errors
 from faceter_viewer.api.http import HttpSession
-from faceter_viewer.api.part_file import PartFile, parse_content_range, part_path, validator_of, validator_path
+from faceter_viewer.api.part_file import parse_content_range, part_path, validator_of, validator_path
+from faceter_viewer.api.retry import RetryPolicy
 from tests.helpers.api_fakes import DroppingStream, RecordingTransport
+from tests.helpers.disk_faults import full_disk_open
 
 DATA = bytes(range(256)) * 2400  # 614,400 bytes
 ETAG = '"v1"'
@@ -128,9 +130,10 @@ def test_without_an_etag_last_modified_is_the_validator_and_a_weak_etag_does_not
     server.etag = 'W/"weak"'
     server.cut_after, server.drops = 300_000, 1
     with pytest.raises(errors.NetworkError):
-        HttpSession(base_url="https://files.test", transport=server.transport, sleep=sleeps, retry=_no_retry()).download(
-            "/f", dest, resume=True
+        session = HttpSession(
+            base_url="https://files.test", transport=server.transport, sleep=sleeps, retry=RetryPolicy(max_retries=0)
         )
+        session.download("/f", dest, resume=True)
     assert validator_path(dest).read_text().strip() == LAST_MODIFIED
     server.session(sleeps).download("/f", dest, resume=True)
     assert server.ranges[-1] == ("bytes=300000-", LAST_MODIFIED), "every byte received was kept"
@@ -200,12 +203,6 @@ def test_a_206_to_a_request_without_range_from_another_byte_is_invalid(dest, sle
 
 
 # --- failures: what is kept ---------------------------------------------------------------------
-
-
-def _no_retry():
-    from faceter_viewer.api.retry import RetryPolicy
-
-    return RetryPolicy(max_retries=0)
 
 
 def test_with_resume_a_failed_download_keeps_its_part_and_validator_for_the_next_call(server, dest, sleeps):
@@ -281,35 +278,10 @@ def test_a_body_without_length_that_ends_early_is_caught_by_verify(dest, sleeps)
 # --- local file errors --------------------------------------------------------------------------
 
 
-class _FillingDisk:
-    """A file object whose write fails with ENOSPC after `room` bytes, as a full disk's does."""
-
-    def __init__(self, real, room: int) -> None:
-        self._real, self._room = real, room
-
-    def write(self, data: bytes) -> int:
-        if self._real.tell() + len(data) > self._room:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return self._real.write(data)
-
-    def __getattr__(self, name: str):
-        return getattr(self._real, name)
-
-
-def _full_disk_open(room: int):
-    """`open` for part_file: the binary part file lands on a disk with `room` bytes free."""
-
-    def opener(path, mode="r", *args, **kwargs):
-        real = open(path, mode, *args, **kwargs)
-        return _FillingDisk(real, room) if "b" in mode else real
-
-    return opener
-
-
 def test_a_full_disk_is_a_local_file_error_never_retried(server, dest, sleeps, monkeypatch):
     import faceter_viewer.api.part_file as part_file
 
-    monkeypatch.setattr(part_file, "open", _full_disk_open(300_000), raising=False)
+    monkeypatch.setattr(part_file, "open", full_disk_open(300_000), raising=False)
     with pytest.raises(errors.LocalFileError) as raised:
         server.session(sleeps).download("/f", dest)
     assert str(raised.value) == f"Cannot write {part_path(dest)}: No space left on device"
@@ -322,7 +294,7 @@ def test_a_full_disk_keeps_a_resumable_part_and_the_next_call_resumes(server, de
     import faceter_viewer.api.part_file as part_file
 
     with monkeypatch.context() as patched:
-        patched.setattr(part_file, "open", _full_disk_open(300_000), raising=False)
+        patched.setattr(part_file, "open", full_disk_open(300_000), raising=False)
         with pytest.raises(errors.LocalFileError, match="No space left"):
             server.session(sleeps).download("/f", dest, resume=True)
     assert part_path(dest).stat().st_size == 262_144 and not dest.exists()
