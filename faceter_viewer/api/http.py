@@ -230,7 +230,9 @@ class HttpSession:
         ends short of its announced length (the retry loop then resumes)."""
         for _ in range(2):  # the second request never carries Range, so it cannot loop
             offset = part.size
-            request_headers = dict(headers or {})
+            # Range counts the bytes as sent: a compressed answer would make the part's size (of
+            # decoded bytes) a wrong offset, so the file is asked for as it is.
+            request_headers = {"Accept-Encoding": "identity", **(headers or {})}
             if offset:
                 request_headers["Range"] = f"bytes={offset}-"
                 if part.validator:
@@ -286,10 +288,10 @@ class HttpSession:
                 while view:
                     if cancelled is not None and cancelled():
                         raise errors.FaceterError(f"{what}: cancelled")
-                    take = PROGRESS_STEP - written % PROGRESS_STEP
-                    part.write(view[:take])
-                    written += len(view[:take])
-                    view = view[take:]
+                    piece_of_step = view[: PROGRESS_STEP - written % PROGRESS_STEP]
+                    part.write(piece_of_step)
+                    written += len(piece_of_step)
+                    view = view[len(piece_of_step) :]
                     if on_progress is not None and written % PROGRESS_STEP == 0:
                         on_progress(written, total)
                         reported = written

@@ -104,6 +104,12 @@ def test_a_part_left_by_an_earlier_call_is_resumed_with_range_and_if_range(serve
     assert list(dest.parent.iterdir()) == [dest], "part and validator are gone"
 
 
+def test_the_file_is_asked_for_uncompressed_so_range_offsets_are_its_bytes(server, dest, sleeps):
+    _leave_part(dest, DATA[:100_000])
+    server.session(sleeps).download("/f", dest, resume=True)
+    assert server.transport.last.headers["Accept-Encoding"] == "identity"
+
+
 def test_a_part_without_its_validator_file_is_never_appended_to(server, dest, sleeps):
     _leave_part(dest, b"x" * 100_000, validator=None)
     server.session(sleeps).download("/f", dest, resume=True)
