@@ -31,6 +31,9 @@ STREAM_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=15.0, pool=5.0)
 ProgressCallback = Callable[[int, int | None], None]
 """Called with (bytes written so far, total bytes or None when the server did not say)."""
 
+PROGRESS_STEP = 256 * 1024
+"""A download reports progress each time this many more bytes are on their way to disk."""
+
 Params = Sequence[tuple[str, str]] | None
 
 _T = TypeVar("_T")
@@ -227,7 +230,9 @@ class HttpSession:
         ends short of its announced length (the retry loop then resumes)."""
         for _ in range(2):  # the second request never carries Range, so it cannot loop
             offset = part.size
-            request_headers = dict(headers or {})
+            # Range counts the bytes as sent: a compressed answer would make the part's size (of
+            # decoded bytes) a wrong offset, so the file is asked for as it is.
+            request_headers = {"Accept-Encoding": "identity", **(headers or {})}
             if offset:
                 request_headers["Range"] = f"bytes={offset}-"
                 if part.validator:
@@ -273,13 +278,25 @@ class HttpSession:
         cancelled: Callable[[], bool] | None,
         what: str,
     ) -> None:
-        written = part.size
-        for chunk in response.iter_bytes(chunk_size=256 * 1024):
-            if cancelled is not None and cancelled():
-                raise errors.FaceterError(f"{what}: cancelled")
-            part.write(chunk)
-            written += len(chunk)
-            if on_progress is not None:
+        # Every byte received is written at once (a dropped connection keeps all of them for the
+        # resume); progress is reported each time a PROGRESS_STEP boundary is crossed and at the
+        # end of the attempt, however it ends.
+        written = reported = part.size
+        try:
+            for piece in response.iter_bytes():
+                view = memoryview(piece)
+                while view:
+                    if cancelled is not None and cancelled():
+                        raise errors.FaceterError(f"{what}: cancelled")
+                    piece_of_step = view[: PROGRESS_STEP - written % PROGRESS_STEP]
+                    part.write(piece_of_step)
+                    written += len(piece_of_step)
+                    view = view[len(piece_of_step) :]
+                    if on_progress is not None and written % PROGRESS_STEP == 0:
+                        on_progress(written, total)
+                        reported = written
+        finally:
+            if on_progress is not None and written != reported:
                 on_progress(written, total)
         if total is not None and written < total:
             raise httpx.RemoteProtocolError(f"got {written} of {total} bytes")

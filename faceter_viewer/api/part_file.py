@@ -135,7 +135,7 @@ class PartFile:
         self.validator = None
         self._remove_validator_file()
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | memoryview) -> None:
         try:
             self._handle().write(chunk)
         except OSError as exc:

@@ -294,7 +294,9 @@ def check_mp3(path: Path) -> None:
         # Encoders differ on whether the header counts its own frame and the leading tag, so only
         # fewer than announced counts as cut (a cut at a frame boundary leaves no other trace).
         if want_frames is not None and frames < want_frames:
-            raise MediaCheckError(f"{name}: {frames} audio frames of the {want_frames} announced: the file is truncated")
+            raise MediaCheckError(
+                f"{name}: {frames} audio frames of the {want_frames} announced: the file is truncated"
+            )
         if want_bytes is not None and offset < want_bytes:
             raise MediaCheckError(
                 f"{name}: {offset - first} bytes of audio of the {want_bytes} announced: the file is truncated"

@@ -31,7 +31,14 @@ class RequestLog:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
-            self.state.record_request(scope["method"], scope["path"])
+            headers = dict(scope["headers"])
+            range_, if_range = headers.get(b"range"), headers.get(b"if-range")
+            self.state.record_request(
+                scope["method"],
+                scope["path"],
+                range_.decode("latin-1") if range_ is not None else None,
+                if_range.decode("latin-1") if if_range is not None else None,
+            )
         await self.app(scope, receive, send)
 
 

@@ -22,6 +22,23 @@ Grammar::
     malformed=[PATTERN][:COUNT]             replace a successful body with invalid JSON (cut in
                                             half), same status and Content-Type
 
+  Download faults (api-rules §11). The first three hit only requests with a Range header (a
+  resumed download), and COUNT counts only those:
+
+    ignore_range=[PATTERN][:COUNT]          serve the request as if it had no Range: 200 with the
+                                            whole body (a server without range support)
+    range_from_zero=[PATTERN][:COUNT]       answer 206 with the whole body and Content-Range
+                                            "bytes 0-(N-1)/N", whatever range was asked for
+    status416=[PATTERN][:COUNT]             answer 416 Range Not Satisfiable, Content-Range
+                                            "bytes */N" (a server that lost track of the file)
+    etag_change=[PATTERN][:COUNT]           the file was replaced: every answer carries another
+                                            ETag and Last-Modified (same bytes), so an If-Range
+                                            naming the old ones gets 200 and the whole body,
+                                            while one naming the new ones gets its range
+
+Without Range the first three pass the request untouched. A download fault may act together
+with a body fault on the same request (a 200-for-Range answer that is then cut by drop, say).
+
 PATTERN starts with "/" or "*" (an argument never does) and is matched against the END of the
 request path, segment by segment: "*" is any text inside one segment, "**" one or more whole
 segments. "/v1/cameras" matches the camera list only, "/v1/cameras/*/events" the events of every
@@ -33,11 +50,12 @@ Examples::
 
     latency=200ms;error_rate=/v1/cameras:0.5;status429=/v1/cameras/*/events:2
     drop=/archive/clip:1;truncate=/demo-files/**:1:0.3;malformed=/v1/cameras:1
+    ignore_range=/archive/clip:1;status416=/demo-files/**;etag_change=/demo-files/**:2
 
 Several latencies add up. Of the answering faults (error_rate, status429) the first matching
 rule that fires answers; of the body faults (malformed, drop, truncate) the first matching one
-applies. error_rate draws from a RNG seeded with the service seed and the rule itself, so a run
-is repeatable request for request.
+applies, and of the download faults the first matching one. error_rate draws from a RNG seeded
+with the service seed and the rule itself, so a run is repeatable request for request.
 """
 
 from __future__ import annotations
@@ -52,11 +70,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from faceter_viewer.demo.download_faults import DownloadFault
 from faceter_viewer.demo.responses import PROBLEM_MEDIA_TYPE, problem_body
 
-KINDS = ("latency", "error_rate", "status429", "drop", "truncate", "malformed")
+KINDS = (
+    "latency", "error_rate", "status429", "drop", "truncate", "malformed",
+    "ignore_range", "range_from_zero", "status416", "etag_change",
+)  # fmt: skip
 _ANSWERING = ("error_rate", "status429")
 _BODY = ("malformed", "drop", "truncate")
+_RANGE_ONLY = ("ignore_range", "range_from_zero", "status416")  # hit only requests with Range
+_DOWNLOAD = (*_RANGE_ONLY, "etag_change")
 INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
 
 
@@ -141,6 +165,7 @@ def _arguments(kind: str, fields: list[str]) -> dict[str, object]:
         "drop": ["count", "fraction"],
         "truncate": ["count", "fraction"],
         "malformed": ["count"],
+        **{name: ["count"] for name in _DOWNLOAD},
     }[kind]
     if len(fields) > len(names):
         raise FaultSpecError(f"{kind} takes at most {len(names)} argument(s) ({', '.join(names)})")
@@ -244,6 +269,20 @@ class FaultSet:
                     self._spend(rule)
         return delay, answer, body
 
+    def plan_download(self, path: str, *, has_range: bool) -> FaultRule | None:
+        """For one request that no answering fault took: the download fault to apply, or None.
+        ignore_range, range_from_zero and status416 hit (and spend their count on) only requests
+        with a Range header; etag_change every matching request."""
+        with self._lock:
+            for rule in list(self._rules):
+                if rule.kind not in _DOWNLOAD or not rule.matches(path):
+                    continue
+                if rule.kind in _RANGE_ONLY and not has_range:
+                    continue
+                self._spend(rule)
+                return rule
+        return None
+
     def _spend(self, rule: FaultRule) -> None:
         self.fired[rule.kind] += 1
         if rule.count is not None:
@@ -294,14 +333,20 @@ class FaultMiddleware:
         if answer is not None:
             await _send_fault_answer(send, answer, scope["path"])
             return
+        app = self.app
+        if scope["method"] == "GET":
+            has_range = any(name.lower() == b"range" for name, _ in scope["headers"])
+            download = self.faults.plan_download(scope["path"], has_range=has_range)
+            if download is not None:
+                app = DownloadFault(self.app, download.kind)
         if body is None or scope["method"] == "HEAD":
-            await self.app(scope, receive, send)
+            await app(scope, receive, send)
         elif body.kind == "malformed":
-            await self._malformed(scope, receive, send)
+            await self._malformed(app, scope, receive, send)
         else:
-            await self._cut(scope, receive, send, body)
+            await self._cut(app, scope, receive, send, body)
 
-    async def _malformed(self, scope, receive, send) -> None:
+    async def _malformed(self, app, scope, receive, send) -> None:
         start: dict = {}
         chunks: list[bytes] = []
 
@@ -311,7 +356,7 @@ class FaultMiddleware:
             else:
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, capture)
+        await app(scope, receive, capture)
         original = b"".join(chunks)
         status = start.get("status", 500)
         if 200 <= status < 300 and status != 204 and original:
@@ -323,7 +368,7 @@ class FaultMiddleware:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": broken, "more_body": False})
 
-    async def _cut(self, scope, receive, send, rule: FaultRule) -> None:
+    async def _cut(self, app, scope, receive, send, rule: FaultRule) -> None:
         """Forward headers and part of the body, then return without finishing the response:
         uvicorn closes the connection, so the client sees it cut mid-body."""
         start: dict = {}
@@ -336,7 +381,7 @@ class FaultMiddleware:
                 chunks.append(message.get("body", b""))
 
         # The whole answer is gathered first so the cut point is a fraction of its real size.
-        await self.app(scope, receive, capture)
+        await app(scope, receive, capture)
         body = b"".join(chunks)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         if rule.kind == "truncate":

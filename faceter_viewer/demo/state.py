@@ -75,6 +75,9 @@ class DemoState:
         )
         self.live = LiveFeeder(media, live_idle_seconds, clock)
         self.requests: deque[tuple[str, str]] = deque(maxlen=20000)  # (method, path)
+        # (path, Range, If-Range) of each request that asked for part of a file, as the client
+        # sent it (before any fault): tests check that a download really resumed.
+        self.range_requests: deque[tuple[str, str, str | None]] = deque(maxlen=2000)
         self.request_counts: Counter[str] = Counter()  # path -> count
         self._clip_locks: dict[Path, threading.Lock] = {}
         self._clips: OrderedDict[Path, None] = OrderedDict()
@@ -93,9 +96,11 @@ class DemoState:
                 self._layouts[camera.id] = layout
         return layout
 
-    def record_request(self, method: str, path: str) -> None:
+    def record_request(self, method: str, path: str, range_: str | None = None, if_range: str | None = None) -> None:
         self.requests.append((method, path))
         self.request_counts[path] += 1
+        if range_ is not None:
+            self.range_requests.append((path, range_, if_range))
 
     # --- URLs ---------------------------------------------------------------------------------
 

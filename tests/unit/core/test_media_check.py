@@ -168,9 +168,11 @@ FTYP = box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41")
 
 
 def moov_for(chunk_offsets: list[int], sample_sizes: list[int], samples_per_chunk: int = 1) -> bytes:
-    stsz = full_box(b"stsz", struct.pack(">II", 0, len(sample_sizes)) + b"".join(struct.pack(">I", s) for s in sample_sizes))
+    sizes = b"".join(struct.pack(">I", s) for s in sample_sizes)
+    offsets = b"".join(struct.pack(">I", o) for o in chunk_offsets)
+    stsz = full_box(b"stsz", struct.pack(">II", 0, len(sample_sizes)) + sizes)
     stsc = full_box(b"stsc", struct.pack(">IIII", 1, 1, samples_per_chunk, 1))
-    stco = full_box(b"stco", struct.pack(">I", len(chunk_offsets)) + b"".join(struct.pack(">I", o) for o in chunk_offsets))
+    stco = full_box(b"stco", struct.pack(">I", len(chunk_offsets)) + offsets)
     stbl = box(b"stbl", stsz + stsc + stco)
     trak = box(b"trak", box(b"mdia", box(b"minf", stbl)))
     return box(b"moov", full_box(b"mvhd", b"\x00" * 96) + trak)
@@ -277,7 +279,11 @@ def test_a_moov_without_tracks(tmp_path):
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(b"", "empty"), (b"<html>502 Bad Gateway</html>", "neither MP4 nor MP3"), (b"ID3\x04\x00\x00\x00\x00\x01", "ID3 tag")],
+    [
+        (b"", "empty"),
+        (b"<html>502 Bad Gateway</html>", "neither MP4 nor MP3"),
+        (b"ID3\x04\x00\x00\x00\x00\x01", "ID3 tag"),
+    ],
 )
 def test_check_media_refuses_what_is_neither(tmp_path, data, message):
     with pytest.raises(MediaCheckError, match=message):
