@@ -36,7 +36,7 @@ from faceter_viewer.demo.signing import ArchiveSigner
 
 INTEGRATION_PREFIX = "/integration-api"
 ARCHIVE_PREFIX = "/archive-api"
-MAX_CLIP_SECONDS = 3600
+MAX_CLIP_SECONDS = rules.MAX_EXPORT_SECONDS  # api-rules §22: the demo refuses what the app would not ask
 _CLIPS_KEPT = 16
 _PREVIEWS_KEPT = 256
 
