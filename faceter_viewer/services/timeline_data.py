@@ -56,6 +56,7 @@ from faceter_viewer.core.timeline.chunks import (
     concat_events,
     wanted_chunks,
 )
+from faceter_viewer.core.timeline.events_binning import EventSeries
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
 from faceter_viewer.services.explain import explain
 from faceter_viewer.services.session import Session
@@ -167,6 +168,16 @@ class TimelineDataService(QObject):
     @property
     def events_truncated(self) -> bool:
         return self._shown_events.truncated
+
+    @property
+    def shown_intervals(self) -> ArchiveIntervals:
+        """What `intervals_changed` said last (for a follower that comes later: the layout's
+        timeline, services/layout_timeline.py)."""
+        return self._shown_intervals
+
+    def shown_event_series(self) -> EventSeries:
+        """What `events_changed` said last, as one series (its codes index its type names)."""
+        return EventSeries.from_arrays(self._shown_events.times, self._shown_events.codes, self._types.names)
 
     @property
     def cache_stats(self):

@@ -1,5 +1,9 @@
 """The timeline's static layer: archive bar, event lane, ticks and labels, in one cached image.
 
+A layout's timeline (services/layout_timeline.py) may add one thin track per camera under the
+archive bar (`TimelineLayout.for_size(..., tracks=n)`, `render_static(..., tracks=[...])`): the
+bar is the union of the cameras' archive, each track one camera's own.
+
 Everything that depends on data and scale (not on the cursor or the mouse) is composed here with
 numpy into a uint32 image, one row-block per lane, and wrapped as a QImage without copying; only
 the tick labels are drawn with QPainter (a few dozen cached QStaticTexts). Nothing loops over
@@ -9,6 +13,7 @@ counts per type, per-cell dominant type) and numpy paints them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import tzinfo
@@ -39,6 +44,8 @@ class Colors:
     archive_top: int = _rgb("#5CBF7E")  # a 1 px highlight, so the bar reads as a solid block
     gap: int = _rgb("#101113")
     gap_hatch: int = _rgb("#3A2A2E")  # diagonal hatch: a gap is seen without relying on colour
+    track: int = _rgb("#2F7F4B")  # a camera's own archive, under the layout's (union) bar
+    track_none: int = _rgb("#1E2126")  # a camera without archive access: nothing to show, not a gap
     tick_major: int = _rgb("#9AA0A8")
     tick_minor: int = _rgb("#555B63")
     day_separator: int = _rgb("#C8CCD2")
@@ -49,6 +56,8 @@ class Colors:
 COLORS = Colors()
 GLYPH_PX = 9
 CELL_PX = 12  # one glyph per 12 px cell: glyphs never overlap, and 3 px of air between them
+TRACK_PX = 4  # a camera's thin track
+TRACK_GAP_PX = 1  # between tracks (and above the first one): they read as separate lines
 
 
 @dataclass(frozen=True)
@@ -69,19 +78,23 @@ class TimelineLayout:
     labels_h: int
     context_top: int
     context_h: int
+    track_count: int = 0  # thin per-camera tracks between the archive bar and the ticks
+    tracks_top: int = 0
 
     @classmethod
-    def for_size(cls, width: int, height: int, text_h: int = 13) -> TimelineLayout:
+    def for_size(cls, width: int, height: int, text_h: int = 13, tracks: int = 0) -> TimelineLayout:
         top, glyph_h, archive_h, ticks_h = 3, GLYPH_PX + 3, 16, 7
-        fixed = top + glyph_h + 2 + archive_h + ticks_h + 2 * text_h + 3
+        tracks_h = tracks_height(tracks)
+        fixed = top + glyph_h + 2 + archive_h + tracks_h + ticks_h + 2 * text_h + 3
         hist_h = max(8, height - fixed)
         hist_top = top + glyph_h
         archive_top = hist_top + hist_h + 2
-        ticks_top = archive_top + archive_h
+        tracks_top = archive_top + archive_h
+        ticks_top = tracks_top + tracks_h
         labels_top = ticks_top + ticks_h
         return cls(
             width, height, top, glyph_h, hist_top, hist_h, archive_top, archive_h,
-            ticks_top, ticks_h, labels_top, text_h, labels_top + text_h, text_h,
+            ticks_top, ticks_h, labels_top, text_h, labels_top + text_h, text_h, tracks, tracks_top,
         )  # fmt: skip
 
     @property
@@ -90,10 +103,25 @@ class TimelineLayout:
 
     @property
     def lanes_bottom(self) -> int:
-        return self.archive_top + self.archive_h
+        """The bottom of the archive bar, or of the last track: a selection covers them all."""
+        return self.tracks_top + tracks_height(self.track_count)
+
+    def track_top(self, index: int) -> int:
+        return self.tracks_top + TRACK_GAP_PX + index * (TRACK_PX + TRACK_GAP_PX)
+
+    def track_at(self, y: float) -> int | None:
+        """The track under y (its gap above it included), or None."""
+        if self.track_count == 0 or not self.tracks_top <= y < self.lanes_bottom:
+            return None
+        return min(self.track_count - 1, int((y - self.tracks_top) // (TRACK_PX + TRACK_GAP_PX)))
 
     def in_event_lane(self, y: float) -> bool:
         return self.glyph_top <= y < self.hist_top + self.hist_h
+
+
+def tracks_height(count: int) -> int:
+    """The pixels `count` thin tracks take (each with the gap above it, one more gap below)."""
+    return count * (TRACK_PX + TRACK_GAP_PX) + TRACK_GAP_PX if count else 0
 
 
 class EventPalette:
@@ -157,7 +185,10 @@ def render_static(
     labels: LabelCache,
     tz: tzinfo | None,
     device_pixel_ratio: float = 1.0,
+    tracks: Sequence[ArchiveIntervals | None] = (),
 ) -> StaticLayer:
+    """`tracks`: one camera's archive per track (None: a camera without archive access), painted
+    in the layout's track rows (as many as it has)."""
     width, height = scale.width, layout.height
     pixels = np.empty((height, width), dtype=np.uint32)
     pixels[:] = COLORS.background
@@ -175,6 +206,7 @@ def render_static(
     lane = pixels[layout.glyph_top : layout.hist_top + layout.hist_h, major_x]
     pixels[layout.glyph_top : layout.hist_top + layout.hist_h, major_x] = np.where(lane == COLORS.lane, COLORS.grid, lane)
     _paint_archive(pixels, layout, intervals, scale)
+    _paint_tracks(pixels, layout, tracks, scale)
     _paint_ticks(pixels, layout, ticks, scale, major_x)
 
     image = QImage(pixels.data, width, height, width * 4, QImage.Format.Format_RGB32)
@@ -245,6 +277,18 @@ def _paint_archive(pixels: np.ndarray, layout: TimelineLayout, intervals: Archiv
     block = np.where(covered[None, :], np.uint32(COLORS.archive), gap)
     block[0] = np.where(covered, COLORS.archive_top, block[0])
     pixels[top : top + h] = block
+
+
+def _paint_tracks(pixels: np.ndarray, layout: TimelineLayout, tracks: Sequence[ArchiveIntervals | None], scale: TimeScale) -> None:
+    """Each track a plain line: archive or gap (no hatch: 4 px cannot carry it; the main bar
+    above says where nothing at all is recorded)."""
+    for index, intervals in enumerate(tracks[: layout.track_count]):
+        top = layout.track_top(index)
+        if intervals is None:
+            pixels[top : top + TRACK_PX] = COLORS.track_none
+            continue
+        row = np.where(intervals.covered_columns(scale), np.uint32(COLORS.track), np.uint32(COLORS.gap))
+        pixels[top : top + TRACK_PX] = row[None, :]
 
 
 HATCH_PERIOD = 6

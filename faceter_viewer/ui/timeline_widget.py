@@ -9,6 +9,12 @@ data, the scale or the size changes (`timeline_painter.render_static`, numpy, no
 cursor, hover, selection, "now" and the legend are drawn over it on every paint, so a playing
 cursor or a moving mouse costs one image blit and a few lines.
 
+What it shows comes from one camera (`TimelineWidget(view)`: its CameraView's timeline data,
+status and playback) or from a layout (`TimelineWidget(None)` then `follow_source(source)`: a
+services/layout_timeline.LayoutTimelineSource, the union of the tiles' archive, their events,
+and one thin track per camera under the bar while `set_show_tracks(True)`). A layout's cursor and
+live state are its owner's to set (the sync controller's time: `set_cursor`, `set_live`).
+
 In live view (`set_live`) the view follows now: it slides when now nears the right edge, a zoom
 keeps now's place and a resize keeps now's distance from the right edge, until the user pans now
 out of view (panning it back in resumes following).
@@ -23,9 +29,20 @@ from dataclasses import replace
 from datetime import tzinfo
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QResizeEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QApplication, QSizePolicy, QToolTip, QWidget
 
 from faceter_viewer.core.timeline.events_binning import EventSeries
 from faceter_viewer.core.timeline.intervals import ArchiveIntervals
@@ -34,10 +51,19 @@ from faceter_viewer.core.timeline.scale import TimeScale
 from faceter_viewer.core.timeline.selection import Handle, Selection, SelectionState, hit_test
 from faceter_viewer.core.timeline.thumbnail_grid import ThumbnailGrid, grid_for_scale
 from faceter_viewer.services.camera_view import CameraStatus, CameraView
+from faceter_viewer.services.layout_timeline import LayoutTimelineSource, Track
 from faceter_viewer.services.playback import Mode
 from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.timeline_overlay import OverlayState, legend_chip_rect, paint_overlay
-from faceter_viewer.ui.timeline_painter import CELL_PX, EventPalette, LabelCache, StaticLayer, TimelineLayout, render_static
+from faceter_viewer.ui.timeline_painter import (
+    CELL_PX,
+    EventPalette,
+    LabelCache,
+    StaticLayer,
+    TimelineLayout,
+    render_static,
+    tracks_height,
+)
 
 WHEEL_ZOOM_PER_NOTCH = 1.5
 KEY_ZOOM = 2.0
@@ -105,6 +131,10 @@ class TimelineWidget(QWidget):
         self._hover: tuple[float, float] | None = None  # x, y
         self._legend_visible = False
         self._note = ""
+        self._tracks: list[Track] = []
+        self._show_tracks = False
+        self._source: LayoutTimelineSource | None = None
+        self._source_connections: list = []
 
         font = QFont(self.font())
         font.setPixelSize(10)
@@ -154,6 +184,34 @@ class TimelineWidget(QWidget):
         view.playback.mode_changed.connect(self._on_playback_mode_changed)  # bound: gone with the widget
         self.set_live(view.playback.mode is Mode.LIVE)
 
+    def follow_source(self, source: LayoutTimelineSource | None) -> None:
+        """Show a layout's timeline (None: stop following one): its intervals, events, tracks and
+        note now and as they change; every range shown is asked of it."""
+        for signal, slot in self._source_connections:
+            signal.disconnect(slot)
+        self._source_connections = []
+        self._source = source
+        if source is None:
+            return
+        self._source_connections = [
+            (source.intervals_changed, self.set_intervals),
+            (source.events_changed, self.set_events),
+            (source.tracks_changed, self.set_tracks),
+            (source.note_changed, self.set_note),
+            (self.visible_range_changed, source.request_range),
+        ]
+        for signal, slot in self._source_connections:
+            signal.connect(slot)
+        self.set_intervals(source.intervals.starts, source.intervals.ends)
+        events = source.events
+        self.set_events(events.times, events.codes, events.type_names)
+        self.set_tracks(source.tracks)
+        self.set_note(source.note)
+        source.request_range(*self.visible_range())
+
+    def source(self) -> LayoutTimelineSource | None:
+        return self._source
+
     def _on_playback_mode_changed(self, mode: Mode) -> None:
         self.set_live(mode is Mode.LIVE)
 
@@ -174,6 +232,35 @@ class TimelineWidget(QWidget):
         if self._events.type_names != self._palette.type_names:
             self._palette = EventPalette(self._events.type_names)
         self._invalidate()
+
+    def set_tracks(self, tracks: list[Track]) -> None:
+        """One thin track per camera (a layout's), drawn under the bar while tracks are shown."""
+        count = len(self._tracks)
+        self._tracks = list(tracks)
+        if self._show_tracks and len(self._tracks) != count:
+            self.updateGeometry()  # the widget grows or shrinks by the tracks' rows
+        self._invalidate()
+
+    def tracks(self) -> list[Track]:
+        return list(self._tracks)
+
+    def set_show_tracks(self, show: bool) -> None:
+        """Thin per-camera tracks under the archive bar on or off (the widget's height follows)."""
+        if show != self._show_tracks:
+            self._show_tracks = show
+            self.updateGeometry()
+            self._invalidate()
+
+    def tracks_shown(self) -> bool:
+        return self._show_tracks
+
+    def track_at(self, y: float) -> Track | None:
+        """The camera whose track is under y (for its tooltip), or None."""
+        index = self.layout_rows().track_at(y)
+        return self._tracks[index] if index is not None else None
+
+    def _shown_tracks(self) -> list[Track]:
+        return self._tracks if self._show_tracks else []
 
     def set_highlighted_event(self, start: float | None, end: float | None = None) -> None:
         """Mark the event selected elsewhere (the events list); None clears it. The view pans to
@@ -363,13 +450,13 @@ class TimelineWidget(QWidget):
     # --- painting ----------------------------------------------------------------------------
 
     def sizeHint(self) -> QSize:
-        return QSize(800, 104)
+        return QSize(800, 104 + tracks_height(len(self._shown_tracks())))
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(200, 90)
+        return QSize(200, 90 + tracks_height(len(self._shown_tracks())))
 
     def layout_rows(self) -> TimelineLayout:
-        return TimelineLayout.for_size(self._scale.width, self.height())
+        return TimelineLayout.for_size(self._scale.width, self.height(), tracks=len(self._shown_tracks()))
 
     def static_layer(self) -> StaticLayer:
         stale = self._static is None or self._static.image.height() != self.height()
@@ -383,6 +470,7 @@ class TimelineWidget(QWidget):
                 self._labels,
                 self._tz,
                 self.devicePixelRatioF(),
+                [t.intervals if t.has_archive else None for t in self._shown_tracks()],
             )
         return self._static
 
@@ -550,6 +638,16 @@ class TimelineWidget(QWidget):
         elif delta.x():  # a horizontal wheel or a touchpad swipe pans
             self.pan_pixels(-delta.x() / 120 * self._scale.width * ARROW_STEP)
         event.accept()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            track = self.track_at(event.pos().y())
+            if track is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), track.title + ("" if track.has_archive else ": no archive access"), self)
+            return True
+        return super().event(event)
 
     def leaveEvent(self, event) -> None:
         if self._hover is not None:

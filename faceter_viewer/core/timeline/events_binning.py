@@ -12,7 +12,7 @@ drawn per cell stays put while the view pans by whole pixels instead of hopping 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +55,22 @@ class EventSeries:
             order = np.argsort(t, kind="stable")
             t, c = t[order], c[order]
         return cls(t, c, names)
+
+    @classmethod
+    def merged(cls, parts: Sequence[EventSeries]) -> EventSeries:
+        """Every event of the parts in one series (a layout's timeline: several cameras). Each
+        part codes types its own way, so codes are matched by NAME: the names in first-seen
+        order, each part's codes mapped onto them; times sorted (stable: equal times keep the
+        parts' order)."""
+        names: dict[str, int] = {}
+        times, codes = [], []
+        for part in parts:
+            mapping = np.array([names.setdefault(name, len(names)) for name in part.type_names] or [0], dtype=np.int16)
+            times.append(part.times)
+            codes.append(mapping[part.codes] if len(part) else np.empty(0, np.int16))
+        if not names:
+            return cls.empty()
+        return cls.from_arrays(np.concatenate(times), np.concatenate(codes), names)
 
     def __len__(self) -> int:
         return len(self.times)

@@ -18,7 +18,9 @@ from faceter_viewer.core.timeline.thumbnail_grid import grid_for_scale
 from faceter_viewer.ui.jump_dialog import JumpDialog
 from faceter_viewer.ui.timeline_legend import Shape, glyph_tiles, type_style
 from faceter_viewer.ui.timeline_overlay import legend_chip_rect
-from faceter_viewer.ui.timeline_painter import CELL_PX, COLORS, GLYPH_PX
+from faceter_viewer.core.timeline.intervals import ArchiveIntervals
+from faceter_viewer.services.layout_timeline import LayoutTimelineSource, Track
+from faceter_viewer.ui.timeline_painter import CELL_PX, COLORS, GLYPH_PX, TimelineLayout
 from faceter_viewer.ui.timeline_widget import FOCUS_FRAME_PX, KEY_ZOOM, WHEEL_ZOOM_PER_NOTCH, TimelineWidget
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -605,3 +607,72 @@ def test_the_highlighted_event_is_painted_and_brought_into_view(qtbot, timeline)
     assert start < T0 + 5000.0 - 3600 < end and jumps == []
     timeline.set_highlighted_event(None)
     assert timeline.highlighted_event() is None
+
+
+# --- a layout's timeline: a source instead of a camera, and a thin track per camera ---------------
+
+
+def layout_tracks():
+    return [
+        Track("hall", "Hall", ArchiveIntervals.from_pairs([(T0 + 100, T0 + 400)]), True),
+        Track("door", "Door", ArchiveIntervals.from_pairs([(T0 + 300, T0 + 900)]), True),
+        Track("server", "Server room", ArchiveIntervals.empty(), False),
+    ]
+
+
+def test_per_camera_tracks_paint_under_the_bar_at_dpr_1(qtbot, timeline):
+    assert timeline.devicePixelRatioF() == 1.0
+    timeline.set_intervals([T0 + 100], [T0 + 900])  # the union of the tracks below
+    timeline.set_tracks(layout_tracks())
+    assert timeline.layout_rows().track_count == 0, "tracks only on request"
+    plain_height = timeline.sizeHint().height()
+    timeline.set_show_tracks(True)
+    assert timeline.sizeHint().height() == plain_height + 3 * 5 + 1  # 4 px each, 1 px between and around
+    timeline.resize(WIDTH, timeline.sizeHint().height())
+    qtbot.waitUntil(lambda: timeline.height() == timeline.sizeHint().height())
+    rows = timeline.layout_rows()
+    assert rows.track_count == 3 and rows.hist_h == TimelineLayout.for_size(WIDTH, plain_height).hist_h
+    image = timeline.grab().toImage()
+    assert image.devicePixelRatio() == 1.0
+
+    def row(index):
+        y = rows.track_top(index) + 1
+        return {x: image.pixelColor(x, y).name() for x in (50, 200, 350, 600, 950)}
+
+    track, gap, none = rgb(COLORS.track), rgb(COLORS.gap), rgb(COLORS.track_none)
+    assert row(0) == {50: gap, 200: track, 350: track, 600: gap, 950: gap}
+    assert row(1) == {50: gap, 200: gap, 350: track, 600: track, 950: gap}
+    assert set(row(2).values()) == {none}, "no archive access: an empty track, not a gap"
+    # Under the union's bar, separate lines; the bar itself still shows the union.
+    between = rows.track_top(1) - 1
+    assert image.pixelColor(350, between).name() == rgb(COLORS.background)
+    assert image.pixelColor(600, rows.archive_top + rows.archive_h // 2).name() == rgb(COLORS.archive)
+    assert rows.lanes_bottom == rows.ticks_top  # a selection and the cursor cross the tracks
+    assert [timeline.track_at(rows.track_top(i) + 2).title for i in range(3)] == ["Hall", "Door", "Server room"]
+    assert timeline.track_at(rows.archive_top + 2) is None
+
+    timeline.set_show_tracks(False)
+    assert timeline.layout_rows().track_count == 0 and timeline.sizeHint().height() == plain_height
+
+
+def test_the_widget_follows_a_source_and_lets_it_go(qtbot, timeline):
+    source = LayoutTimelineSource()
+    asked = []
+    source.request_range = lambda a, b: asked.append((a, b))  # no tiles here: what it is asked
+    timeline.follow_source(source)
+    assert asked == [timeline.visible_range()], "the range shown is asked at once"
+    source.intervals_changed.emit(np.array([T0 + 100.0]), np.array([T0 + 400.0]))
+    source.events_changed.emit(np.array([T0 + 200.5]), np.array([0]), ["Motion"])
+    source.tracks_changed.emit(layout_tracks())
+    source.note_changed.emit("Loading…")
+    rows = timeline.layout_rows()
+    assert pixel(timeline, 250, rows.archive_top + 4) == rgb(COLORS.archive)
+    assert len(timeline.tracks()) == 3 and timeline.note() == "Loading…"
+    timeline.pan_pixels(100)
+    qtbot.waitUntil(lambda: len(asked) == 2)
+    timeline.follow_source(None)
+    source.intervals_changed.emit(np.array([]), np.array([]))
+    source.note_changed.emit("")
+    assert pixel(timeline, 250, rows.archive_top + 4) == rgb(COLORS.archive) and timeline.note() == "Loading…"
+    assert timeline.source() is None
+    source.deleteLater()

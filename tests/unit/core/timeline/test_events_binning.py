@@ -113,3 +113,16 @@ def test_cells_with_a_phase_cover_every_column_once():
     assert cells.x0[0] < 0 and cells.x0[1] == 7
     assert cells.totals.tolist()[0] == 7
     assert cells.totals.sum() == 100
+
+
+def test_merged_series_match_types_by_name_not_by_code():
+    """A layout's timeline: every camera's events in one series. Each camera's table codes types
+    its own way (unknown types are appended as they appear), so "Tamper" is code 1 in one part and
+    code 0 in the other."""
+    hall = EventSeries.from_arrays([T0 + 30, T0 + 10], [1, 0], ("Motion", "Tamper"))
+    door = EventSeries.from_arrays([T0 + 20, T0 + 10], [0, 1], ("Tamper", "Human"))
+    merged = EventSeries.merged([hall, door, EventSeries.empty()])
+    assert merged.type_names == ("Motion", "Tamper", "Human")
+    assert merged.times.tolist() == [T0 + 10, T0 + 10, T0 + 20, T0 + 30]
+    assert [merged.type_names[c] for c in merged.codes] == ["Motion", "Human", "Tamper", "Tamper"]
+    assert len(EventSeries.merged([])) == 0 and len(EventSeries.merged([EventSeries.empty()])) == 0

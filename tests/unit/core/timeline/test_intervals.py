@@ -150,3 +150,16 @@ def test_nbytes_grows_with_the_intervals():
     small = ArchiveIntervals.from_pairs([(0, 1)])
     large = ArchiveIntervals.from_arrays(np.arange(0, 2000, 2), np.arange(1, 2001, 2))
     assert large.nbytes - small.nbytes == 999 * 16
+
+
+def test_the_union_of_a_layout_shows_archive_where_any_camera_has_some():
+    """Three cameras of a layout with gaps at different times: the layout's timeline has a gap
+    only where all three have one; a camera without archive adds nothing."""
+    hall = ArchiveIntervals.from_pairs([(0, 100), (200, 300)])
+    door = ArchiveIntervals.from_pairs([(90, 150), (400, 500)])
+    yard = ArchiveIntervals.from_pairs([(300, 350)])  # touches hall's end: one run
+    union = ArchiveIntervals.union([hall, door, yard, ArchiveIntervals.empty()])
+    assert list(zip(union.starts.tolist(), union.ends.tolist(), strict=True)) == [(0, 150), (200, 350), (400, 500)]
+    assert union.gaps_between(0, 500) == [(150, 200), (350, 400)]
+    assert union.playable_from(160) == 200  # a click in the common gap plays from the first recording after it
+    assert len(ArchiveIntervals.union([])) == 0 and len(ArchiveIntervals.union([ArchiveIntervals.empty()])) == 0
