@@ -1,6 +1,10 @@
 """Wires the layers into the desktop app: sign-in or demo → session → main window.
 
-    run_app(demo=False, base_url=None) -> exit code
+    run_app(demo=False, base_url=None, incident=None) -> exit code
+
+`incident` (`faceter-viewer --incident "Entrance@2026-12-03 03:12"`, parsed by cli/main.py into
+a core/incident.IncidentRequest) is handed to the main window once its session is attached:
+`window.open_incident(request)`; the window opens the grid once it knows the cameras.
 
 Nothing here waits on the network or the disk on the GUI thread: the demo service starts, warms
 its media cache and validates keys on the TaskRunner.
@@ -24,6 +28,7 @@ from faceter_viewer.services.messages import MessageHub
 from faceter_viewer.services.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from faceter_viewer.core.incident import IncidentRequest
     from faceter_viewer.services.session import Session
 
 log = logging.getLogger("faceter_viewer.app")
@@ -48,11 +53,19 @@ class AppController(QObject):
     """Owns the runner, the message hub, the session and the main window across sign-in,
     sign-out and demo."""
 
-    def __init__(self, *, demo: bool = False, base_url: str | None = None, log_folder: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        demo: bool = False,
+        base_url: str | None = None,
+        log_folder: str | None = None,
+        incident: IncidentRequest | None = None,
+    ) -> None:
         super().__init__()
         self.demo = demo
         self.base_url = base_url
         self.log_folder = log_folder
+        self.incident = incident  # --incident: for the first window that has a session
         self.runner = TaskRunner(max_workers=WORKERS, name="faceter-worker")
         self.messages = MessageHub(self)
         self.settings = QSettings()
@@ -192,6 +205,19 @@ class AppController(QObject):
         self.session.key_rejected.connect(self._on_session_key_rejected)
         self.review_state = ReviewState(parent=self, messages=self.messages)  # on disk, its own writer thread
         window.attach_session(self.session, PlayerPanel(CameraView(self.session)), self.review_state)
+        self._hand_over_incident(window)
+
+    def _hand_over_incident(self, window) -> None:
+        """--incident: once, to the first window with a session (a later sign-in opens none)."""
+        request, self.incident = self.incident, None
+        if request is None:
+            return
+        open_incident = getattr(window, "open_incident", None)
+        if open_incident is None:  # a window without the grid page
+            log.warning("--incident given, but this window has no incident view")
+            self.messages.warning("This version cannot open an incident view yet: showing the cameras instead.")
+            return
+        open_incident(request)
 
     def close_session(self) -> None:
         if self.window is not None:
@@ -229,7 +255,7 @@ class AppController(QObject):
             self.demo_service = None
 
 
-def run_app(demo: bool = False, base_url: str | None = None) -> int:
+def run_app(demo: bool = False, base_url: str | None = None, incident: IncidentRequest | None = None) -> int:
     from faceter_viewer.app_logging import setup_logging
     from faceter_viewer.ui.crash_dialog import install_crash_handler
 
@@ -238,7 +264,7 @@ def run_app(demo: bool = False, base_url: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     log_file = setup_logging()
     install_crash_handler()
-    controller = AppController(demo=demo, base_url=base_url, log_folder=str(log_file.parent))
+    controller = AppController(demo=demo, base_url=base_url, log_folder=str(log_file.parent), incident=incident)
     controller.start()
     try:
         return app.exec()

@@ -1,6 +1,9 @@
 """`faceter-viewer`: the desktop app, and a command line over the same API client.
 
     faceter-viewer [--demo]                     the desktop app (on the demo service with --demo)
+    faceter-viewer [--demo] --incident "CAMERA@TIME"
+                                                the app, opening the incident view of that moment:
+                                                every camera of its room in a grid, synchronized
     faceter-viewer [--base-url URL] [--key-file PATH] cameras [--json]
     faceter-viewer ... events CAMERA [--type TYPE]... [--from ISO] [--to ISO] [--limit N] [--sort asc|desc|none] ...
     faceter-viewer ... create-event CAMERA --start ISO [--end ISO | --instant] [--type TYPE]
@@ -43,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--key-file", metavar="PATH", help="read the integration key from this file")
     parser.add_argument("--demo", action="store_true", help="use the built-in demo service (no account needed)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv for HTTP details)")
+    parser.add_argument(
+        "--incident", metavar="SPEC", type=_incident_spec,
+        help='the app opens the incident view of "CAMERA@TIME" (e.g. "Entrance@2026-12-03 03:12"; CAMERA is an id '
+        "or exact title, TIME local unless it has an offset): every camera of its room in a grid, from the pre-roll before it",
+    )  # fmt: skip
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     cameras = commands.add_parser("cameras", help="list the cameras, by location and room")
@@ -117,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _incident_spec(text: str):
+    from faceter_viewer.core.incident import IncidentError, parse_incident_spec
+
+    try:
+        return parse_incident_spec(text)
+    except IncidentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -145,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from faceter_viewer.app import run_app
 
-        return run_app(demo=args.demo, base_url=args.base_url)
+        return run_app(demo=args.demo, base_url=args.base_url, incident=args.incident)
+    if args.incident is not None:
+        parser.error("--incident opens the desktop app: give it without a COMMAND")
     if args.command == "demo-server":
         from faceter_viewer.cli.commands import run_demo_server_command
 
