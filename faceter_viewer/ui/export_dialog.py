@@ -1,11 +1,13 @@
-"""E: export a range of the archive (one range for one camera or several of the same room).
+"""E: export a range of the archive (one range for one camera, several of its room, or a layout's).
 
 Prefilled from the timeline's selection (the `[` / `]` marks), an event (its start minus the
 pre-roll to a few seconds after its end), or, from the menu, the minute at the playhead (live:
 the last minute). The form: the cameras (the one on screen checked, the others of its room
-listed), the start and duration in local time with the end and UTC beside them, the mode (clip,
-video export with an "include audio" box, audio export; what the key may not do is disabled,
-its tooltip says why), a size estimate and download time (the Archive API `size`, asked on the
+listed; from a layout, `layout_cameras`: every camera of the layout, all checked that this key may
+export, each asked how much archive its tile knows in the range through `archive_seconds`), the
+start and duration in local time with the end and UTC beside them, the mode (clip, video export
+with an "include audio" box, audio export; what the key may not do is disabled, its tooltip says
+why), a size estimate and download time (the Archive API `size`, asked on the
 session's pool as the range changes, debounced), the folder (remembered in QSettings) and file
 name (the camera title and local start time unless typed), the evidence package (on by default
 for video) and, under Advanced, a callback URL.
@@ -63,6 +65,9 @@ ESTIMATE_DELAY_MS = 300  # the size is asked this long after the range stops cha
 FOLDER_KEY = "exports/folder"
 CAMERA_ROLE = Qt.ItemDataRole.UserRole
 
+# (camera id, start, end) -> seconds recorded there as far as the app knows, None when unknown.
+ArchiveSeconds = Callable[[str, float, float], "float | None"]
+
 
 def default_export_folder() -> Path:
     """The user's Videos folder (else Downloads, else home), in a "Faceter Viewer" subfolder."""
@@ -87,11 +92,17 @@ class ExportDialog(QDialog):
         start: float,
         end: float,
         cameras: Sequence[Camera] = (),
+        layout_cameras: Sequence[Camera] | None = None,
+        archive_seconds: ArchiveSeconds | None = None,
         speed: float | None = None,
         tz: tzinfo | None = None,
         clock: Callable[[], float] = time.time,
         parent: QWidget | None = None,
     ) -> None:
+        """`cameras`: the camera list (the room mates of the view's camera are offered). From a
+        layout, `layout_cameras` instead: the view's camera (the selected tile's) first, then
+        the layout's, all checked but those without archive access; `archive_seconds` says what
+        each camera's tile knows of the range (services/layout_timeline.archive_seconds)."""
         super().__init__(parent)
         if view.camera is None:
             raise ValueError("an export needs a camera")
@@ -105,6 +116,7 @@ class ExportDialog(QDialog):
         self._sizes: dict[str, int | None] = {}
         self._size_problem = ""
         self._evidence_touched = False
+        self._archive_seconds = archive_seconds or self._shown_camera_archive_seconds
         self.estimator = SizeEstimator(view.session, self)
         self.setWindowTitle("Export")
         self.setObjectName("exportDialog")
@@ -114,17 +126,27 @@ class ExportDialog(QDialog):
         self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
         self._estimate_timer.timeout.connect(self._ask_estimate)
 
-        title = QLabel(f"Export from “{self.camera.title}”", self)
+        if layout_cameras is not None:
+            offered = _unique([self.camera, *layout_cameras])
+            checked = {c.id for c in offered if c.has_archive_access} or {self.camera.id}
+            several = len(offered) > 1
+            heading = f"Export from the layout ({len(offered)} cameras)" if several else f"Export from “{self.camera.title}”"
+        else:
+            offered = [self.camera, *room_mates(self.camera, cameras)]
+            checked = {self.camera.id}
+            heading = f"Export from “{self.camera.title}”"
+        title = QLabel(heading, self)
         font = title.font()
         font.setBold(True)
         title.setFont(font)
         fields = QFormLayout()
         fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self._build_cameras(fields, [self.camera, *room_mates(self.camera, cameras)])
+        self._build_cameras(fields, offered, checked)
         self._build_range(fields, start, end)
         self._build_mode(fields)
         self._build_output(fields)
         self._build_advanced(fields)
+        self.names_note.setVisible(len(self.chosen_cameras()) > 1)
 
         self.problem_label = QLabel("", self)
         self.problem_label.setObjectName("exportProblem")
@@ -153,7 +175,7 @@ class ExportDialog(QDialog):
 
     # --- building -----------------------------------------------------------------------------
 
-    def _build_cameras(self, fields: QFormLayout, cameras: list[Camera]) -> None:
+    def _build_cameras(self, fields: QFormLayout, cameras: list[Camera], checked: set[str]) -> None:
         self.camera_list = QListWidget(self)
         self.camera_list.setObjectName("exportCameras")
         self.camera_list.setAccessibleName("Cameras")
@@ -161,7 +183,7 @@ class ExportDialog(QDialog):
             item = QListWidgetItem(camera.title, self.camera_list)
             item.setData(CAMERA_ROLE, camera)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if camera.id == self.camera.id else Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if camera.id in checked else Qt.CheckState.Unchecked)
             if not camera.has_archive_access:
                 item.setToolTip("This key has no archive access to this camera")
         rows = min(len(cameras), 4)  # more scroll
@@ -288,9 +310,8 @@ class ExportDialog(QDialog):
     def form(self) -> ExportForm:
         cameras = self.chosen_cameras()
         archive = {}
-        shown = self.view.camera
-        if shown is not None and any(c.id == shown.id for c in cameras) and self.range_fields.end > self.range_fields.start:
-            archive[shown.id] = self.view.timeline_data.archive_seconds(*self.range())
+        if self.range_fields.end > self.range_fields.start:
+            archive = {c.id: self._archive_seconds(c.id, *self.range()) for c in cameras}
         folder = self.folder_edit.text().strip()
         return ExportForm(
             cameras=tuple(cameras),
@@ -306,6 +327,11 @@ class ExportDialog(QDialog):
             sizes=self._sizes,
             tz=self._tz,
         )
+
+    def _shown_camera_archive_seconds(self, camera_id: str, a: float, b: float) -> float | None:
+        """What the timeline of the camera on screen knows; nothing of the others."""
+        shown = self.view.camera
+        return self.view.timeline_data.archive_seconds(a, b) if shown is not None and shown.id == camera_id else None
 
     def refusal(self) -> Refusal | None:
         return self.form().refusal(self._clock())
@@ -343,6 +369,7 @@ class ExportDialog(QDialog):
     def _on_cameras_changed(self) -> None:
         chosen = self.chosen_cameras()
         self.names_note.setVisible(len(chosen) > 1)
+        self._update_names()
         self._update_permissions()
         self._estimate_timer.start()
         self._validate()
@@ -371,7 +398,8 @@ class ExportDialog(QDialog):
             self.folder_edit.setText(folder)
 
     def _update_names(self) -> None:
-        self.name_edit.setPlaceholderText(default_file_name(self.camera, self.range_fields.start, self.mode(), self._tz))
+        first = (self.chosen_cameras() or [self.camera])[0]  # a typed name is the first checked camera's
+        self.name_edit.setPlaceholderText(default_file_name(first, self.range_fields.start, self.mode(), self._tz))
         typed = self.name_edit.text().strip()
         if typed:  # the extension follows the mode, never what was typed
             stem = typed.rsplit(".", 1)[0] if typed.lower().endswith((".mp4", ".m4a", ".mp3")) else typed
@@ -436,17 +464,30 @@ def open_export_dialog(
     event: Event | None = None,
     pre_roll: float = 5.0,
     speed: float | None = None,
+    layout_cameras: Sequence[Camera] | None = None,
+    archive_seconds: ArchiveSeconds | None = None,
     parent: QWidget | None = None,
 ) -> ExportDialog | None:
     """E: the dialog for the camera on screen (None, and a note, when there is no camera).
-    Window-modal and non-blocking (open()); it deletes itself when closed."""
+    Window-modal and non-blocking (open()); it deletes itself when closed.
+
+    From a layout: `view` is the selected tile's (any tile with a camera), `selection` the
+    layout timeline's, `layout_cameras` the layout's cameras and `archive_seconds` the layout
+    timeline's (LayoutTimelineSource.archive_seconds): one range, one job per checked camera."""
     if view.camera is None:
         view.session.messages.info("Select a camera to export from it.")
         return None
     start, end = export_range(view, selection=selection, event=event, pre_roll=pre_roll)
     dialog = ExportDialog(
-        view, exports, settings, start=start, end=end, cameras=view.session.cameras(), speed=speed, parent=parent
-    )
+        view, exports, settings, start=start, end=end, cameras=view.session.cameras(), speed=speed,
+        layout_cameras=layout_cameras, archive_seconds=archive_seconds, parent=parent,
+    )  # fmt: skip
     dialog.finished.connect(dialog.deleteLater)
     dialog.open()
     return dialog
+
+
+def _unique(cameras: Sequence[Camera]) -> list[Camera]:
+    """In order, each camera once (a layout may show one camera on two tiles)."""
+    seen: set[str] = set()
+    return [c for c in cameras if not (c.id in seen or seen.add(c.id))]

@@ -279,7 +279,9 @@ def _paint_archive(pixels: np.ndarray, layout: TimelineLayout, intervals: Archiv
     pixels[top : top + h] = block
 
 
-def _paint_tracks(pixels: np.ndarray, layout: TimelineLayout, tracks: Sequence[ArchiveIntervals | None], scale: TimeScale) -> None:
+def _paint_tracks(
+    pixels: np.ndarray, layout: TimelineLayout, tracks: Sequence[ArchiveIntervals | None], scale: TimeScale
+) -> None:
     """Each track a plain line: archive or gap (no hatch: 4 px cannot carry it; the main bar
     above says where nothing at all is recorded)."""
     for index, intervals in enumerate(tracks[: layout.track_count]):

@@ -295,6 +295,71 @@ def test_enter_exports_one_job_per_camera_and_escape_closes(qtbot, view, exports
     dialog.reject()
 
 
+# --- from a layout -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def layout_views(qtbot, session) -> Iterator[list[CameraView]]:  # noqa: F811
+    """The tiles of a layout: Entrance, Parking Lot (no audio grant), Server Room (no archive
+    access), Storage (many gaps), and Entrance again on a fifth tile."""
+    with qtbot.waitSignal(session.cameras_loaded, timeout=10000):
+        session.refresh_cameras()
+    views = []
+    for title in ("Entrance", "Parking Lot", "Server Room", "Storage"):
+        view = CameraView(session, FakeBackend())
+        view.set_camera(camera_named(session, title))
+        views.append(view)
+    yield views
+    for view in views:
+        view.close()
+
+
+def test_a_layouts_cameras_are_offered_checked_for_one_range_one_job_each(
+    qtbot, layout_views, exports, settings, demo_service, session, tmp_path  # noqa: F811
+):
+    from faceter_viewer.services.layout_timeline import LayoutTimelineSource
+
+    source = LayoutTimelineSource()
+    source.set_views(layout_views)
+    t = float(recent_archive_time(demo_service, 900))
+    source.request_range(t - 600, t + 600)
+    with_archive = [v for v in layout_views if v.camera.has_archive_access]
+    qtbot.waitUntil(lambda: all(source.archive_seconds(v.camera.id, t, t + 4) is not None for v in with_archive), timeout=20000)
+    cameras = [v.camera for v in layout_views] + [layout_views[0].camera]  # a camera on two tiles: offered once
+    parking = layout_views[1]  # the selected tile
+    dialog = show(qtbot, open_export_dialog(parking, exports, settings, selection=(t, t + 4),
+                                            layout_cameras=cameras, archive_seconds=source.archive_seconds))  # fmt: skip
+    listed = [dialog.camera_list.item(row) for row in range(dialog.camera_list.count())]
+    assert [item.text() for item in listed] == ["Parking Lot", "Entrance", "Server Room", "Storage"]
+    assert [c.title for c in dialog.chosen_cameras()] == ["Parking Lot", "Entrance", "Storage"]
+    assert "no archive access" in listed[2].toolTip(), "offered, unchecked, and said why"
+    assert dialog.form().archive == {v.camera.id: 4.0 for v in with_archive}, "each tile's timeline asked"
+    assert not dialog.audio_check.isEnabled(), "Parking Lot has no audio grant: a silent video for all"
+    assert dialog.name_edit.placeholderText() == f"Parking Lot_{stamp(t)}.mp4"
+    with qtbot.waitSignal(dialog.submitted, timeout=5000) as submitted:
+        dialog.export_button.click()
+    jobs = [exports.job(job_id) for job_id in submitted.args[0]]
+    assert [j.camera_title for j in jobs] == ["Parking Lot", "Entrance", "Storage"]
+    assert all(j.start == datetime.fromtimestamp(t, UTC) and j.duration == 4 and not j.audio for j in jobs)
+    assert len({j.dest.name for j in jobs}) == 3
+    qtbot.waitUntil(lambda: all(exports.job(j.id).finished for j in jobs), timeout=90000)
+    assert [exports.job(j.id).state for j in jobs] == [JobState.DONE] * 3, [exports.job(j.id).error for j in jobs]
+
+    # A range where one tile has no archive: refused from that tile's timeline, at once.
+    storage_index = next(i for i, c in enumerate(demo_service.cameras) if c.title == "Storage")
+    gap_start, _ = find_gap(demo_service, storage_index, min_seconds=40)
+    gap = (gap_start + 5.0, gap_start + 25.0)
+    source.request_range(gap[0] - 600, gap[1] + 600)
+    qtbot.waitUntil(lambda: source.archive_seconds(layout_views[3].camera.id, *gap) is not None, timeout=20000)
+    dialog = show(qtbot, open_export_dialog(parking, exports, settings, selection=gap,
+                                            layout_cameras=cameras, archive_seconds=source.archive_seconds))  # fmt: skip
+    refused(dialog, "There is no archive of “Storage” in this range.")
+    dialog.set_camera_checked(layout_views[3].camera.id, False)
+    assert dialog.problem_text() == "" and dialog.export_button.isEnabled()  # the others recorded there
+    dialog.reject()
+    source.close()
+
+
 # --- the jobs panel -----------------------------------------------------------------------------
 
 
