@@ -49,7 +49,10 @@ class WindowLayouts(QObject):
         super().__init__(window)
         self.window = window
         self.panel = player_panel
-        self.layout_view = layout_view if layout_view is not None else LayoutView(session, parent=self)
+        if layout_view is None:
+            layout_view = LayoutView(session)
+        layout_view.setParent(self)  # deleted with the window, on the GUI thread
+        self.layout_view = layout_view
         self.page = GridPage(self.layout_view)
         self.stack = QStackedWidget()
         self.stack.setObjectName("playerStack")
@@ -161,8 +164,10 @@ class WindowLayouts(QObject):
                 panel.play_archive(archive_at)
         elif archive_at is not None and panel.camera is not None and panel.camera.has_archive_access:
             panel.play_archive(archive_at)  # the layout's time, not the one the player left
+        elif camera is not None:
+            panel.go_live()  # the layout was live: so is its camera here
         else:
-            resume_view(panel.view, self._panel_resume)
+            resume_view(panel.view, self._panel_resume)  # an empty layout: what the player showed
         self._panel_resume = None
         if focus_was_here:
             panel.video.setFocus(Qt.FocusReason.OtherFocusReason)
