@@ -14,6 +14,8 @@ Where a key works (`Scope`):
 - FULLSCREEN: only in the fullscreen video (Escape leaves it; elsewhere Escape is left alone).
 - TIMELINE: only while the timeline has keyboard focus (arrows, +/-, [ ] have other meanings
   in the camera tree and in text fields).
+- TILE: only while a tile of the layout grid has keyboard focus (Enter means "play the first
+  match" in the camera filter; Escape clears the timeline's selection there).
 
 `ActionSet(owner, scopes)` makes the QActions of those scopes on `owner`; `bind(name, target)`
 says what each does (unbound commands are disabled), `set_enabled` switches one off and on.
@@ -36,6 +38,7 @@ class Scope(enum.Enum):
     PLAYER = "player"
     FULLSCREEN = "fullscreen"
     TIMELINE = "timeline"
+    TILE = "tile"
 
 
 _CONTEXT = {
@@ -43,6 +46,7 @@ _CONTEXT = {
     Scope.PLAYER: Qt.ShortcutContext.WindowShortcut,
     Scope.FULLSCREEN: Qt.ShortcutContext.WindowShortcut,
     Scope.TIMELINE: Qt.ShortcutContext.WidgetShortcut,
+    Scope.TILE: Qt.ShortcutContext.WidgetWithChildrenShortcut,  # the grid: any tile in it
 }
 
 
@@ -65,7 +69,7 @@ class Command:
         return f"{self.tip} ({self.key_text()}{', ' + self.also if self.also else ''})"
 
 
-_W, _P, _F, _T = Scope.WINDOW, Scope.PLAYER, Scope.FULLSCREEN, Scope.TIMELINE
+_W, _P, _F, _T, _G = Scope.WINDOW, Scope.PLAYER, Scope.FULLSCREEN, Scope.TIMELINE, Scope.TILE
 
 COMMANDS: tuple[Command, ...] = (
     # the window
@@ -86,6 +90,13 @@ COMMANDS: tuple[Command, ...] = (
     # exports (issue 11)
     Command("export", "&Export…", ("E",), "Export the selection, the selected event or the minute at the playhead", _W),
     Command("jobs_panel", "Export &jobs", ("Ctrl+J",), "Show or hide the export jobs", _W),
+    # layouts (issue 12)
+    Command("layout_1", "&Single camera", ("Alt+1",), "Show one camera", _W),
+    Command("layout_2x2", "&2×2 layout", ("Alt+2",), "Show four cameras in a 2×2 grid", _W),
+    Command("layout_3x3", "&3×3 layout", ("Alt+3",), "Show nine cameras in a 3×3 grid", _W),
+    Command("layout_4x4", "&4×4 layout", ("Alt+4",), "Show sixteen cameras in a 4×4 grid", _W),
+    Command("layout_1_5", "1+&5 layout", ("Alt+5",), "Show one large and five small cameras", _W),
+    Command("sync_toggle", "&Sync tiles", ("S",), "Play the layout's cameras in step, or each on its own", _W),
     # the player, also in fullscreen
     Command("play_pause", "&Play / pause", ("Space",), "Play or pause", _P),
     Command("frame_step", "Next &frame", (".",), "Next frame (archive)", _P),
@@ -104,6 +115,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("mark_start", "Selection start", ("[",), "Start the selection at the cursor", _T),
     Command("mark_end", "Selection end", ("]",), "End the selection at the cursor", _T),
     Command("clear_selection", "Clear selection", ("Esc",), "Clear the selection", _T),
+    # the layout grid, while a tile has focus
+    Command("maximize_tile", "&Maximize tile", ("Return", "Enter"), "Maximize the selected tile, or back to the grid", _G,
+            "double-click the tile"),  # fmt: skip
+    Command("restore_tile", "Back to the grid", ("Esc",), "Back to the grid from a maximized tile", _G),
 )
 
 _BY_NAME = {command.name: command for command in COMMANDS}
@@ -155,9 +170,11 @@ class ActionSet(QObject):
         return iter(self._actions)
 
     def bind(self, name: str, target: Callable[[], object], *, follow: QWidget | None = None) -> None:
-        """What the command does (replacing what it did). With `follow`, the command is enabled
-        only while that widget is (the button it stands for: "Live" is off while live)."""
+        """What the command does (replacing what it did, and the widget it followed). With
+        `follow`, the command is enabled only while that widget is (the button it stands for:
+        "Live" is off while live)."""
         self._targets[name] = target
+        self._follow.pop(name, None)
         if follow is not None:
             self._follow[name] = follow
             follow.installEventFilter(self)

@@ -84,6 +84,10 @@ class CameraBrowser(QWidget):
         self.tree.setItemDelegate(CameraDelegate(self.tree))
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Cameras are dragged onto the tiles of a layout (ui/grid/tile.py); nothing drops here.
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
         self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
         self.tree.collapsed.connect(self._on_tree_collapsed)

@@ -14,22 +14,37 @@ rows they paint. Filtering happens in the model: a substring test over precomput
 texts, then the group items are rebuilt for the matching cameras (no per-row Python calls from a
 QSortFilterProxyModel). Caveat: QStandardItemModel.itemFromIndex() on a camera row creates an
 empty item there; use `camera_at(index)` instead.
+
+Camera rows can be dragged (onto the tiles of a layout, ui/grid/tile.py): `mimeData` carries the
+camera ids as CAMERA_MIME (one id a line; `camera_ids_from_mime` reads them), and the only drag
+action is Copy, so a drop never makes the tree remove the row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
 from itertools import compress
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from faceter_viewer.core.camera_groups import camera_sort_key, group_path, natural_key
 
 if TYPE_CHECKING:  # pydantic loads with the API client, after the window is shown
     from faceter_viewer.api.models import Camera
+
+
+CAMERA_MIME = "application/x-faceter-camera-ids"
+
+
+def camera_ids_from_mime(mime: QMimeData) -> list[str]:
+    """The camera ids a drag from the camera tree carries ([] for anything else)."""
+    if not mime.hasFormat(CAMERA_MIME):
+        return []
+    text = bytes(mime.data(CAMERA_MIME).data()).decode("utf-8", errors="replace")
+    return [line for line in text.splitlines() if line]
 
 
 class Role(IntEnum):
@@ -348,3 +363,21 @@ class CameraTreeModel(QStandardItemModel):
         if role == _TOOLTIP:
             return f"{len(sub.cameras) + len(sub.groups)} item(s)"
         return None
+
+    # --- dragging cameras -----------------------------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return [CAMERA_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData | None:  # type: ignore[override]
+        # Not the base class's: it would read items from the camera rows (creating them).
+        ids = list(dict.fromkeys(c.id for c in (self.camera_at(i) for i in indexes) if c is not None))
+        if not ids:
+            return None
+        mime = QMimeData()
+        mime.setData(CAMERA_MIME, "\n".join(ids).encode())
+        mime.setText(", ".join(self._cameras[i].title or i for i in ids))  # dropped into a text field
+        return mime
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction

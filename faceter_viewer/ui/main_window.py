@@ -13,13 +13,17 @@ numpy and the timeline load after the window is on screen, not before).
 With the session come its docks: the events panel (Ctrl+E) and the export jobs (Ctrl+J, the
 session's ExportQueue); E opens the export dialog (ui/export_dialog.py) and an export submitted
 there shows the jobs dock.
+
+The player side is a stack (ui/grid/window_layouts.py): the single player for the layout kind
+"1", the grid page of a LayoutView for 2×2, 3×3, 4×4 and 1+5, switched from the layout toolbar
+(Alt+1..Alt+5). Only the one on screen decodes; the layout is restored with the window.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
@@ -29,12 +33,15 @@ from faceter_viewer.services.explain import explain
 from faceter_viewer.ui.actions import ActionSet, Scope
 from faceter_viewer.ui.camera_browser import CameraBrowser
 from faceter_viewer.ui.camera_details import CameraDetails
+from faceter_viewer.ui.grid.layout_toolbar import LayoutToolbar
 from faceter_viewer.ui.message_bar import MessageBar
 from faceter_viewer.ui.shortcuts_sheet import show_shortcuts_sheet
 
 if TYPE_CHECKING:
     from faceter_viewer.api.models import Camera
+    from faceter_viewer.services.layout_view import LayoutView
     from faceter_viewer.services.session import Session
+    from faceter_viewer.ui.grid.window_layouts import WindowLayouts
     from faceter_viewer.ui.player_panel import PlayerPanel
 
 
@@ -66,6 +73,8 @@ class MainWindow(QMainWindow):
         self.jobs_panel = None  # ui/jobs_panel.py, with the session's ExportQueue
         self.jobs_dock: QDockWidget | None = None
         self.export_dialog = None  # the E dialog last opened (it deletes itself when closed)
+        self.layouts: WindowLayouts | None = None  # the player side's stack, with the session
+        self._refreshing_cameras = False
         self._player_placeholder = QLabel("Loading the player…", self)
         self._player_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._player_placeholder.setStyleSheet("background: black; color: #bbb;")
@@ -107,24 +116,33 @@ class MainWindow(QMainWindow):
         self.commands.bind("refresh", self.refresh)
         self.commands.bind("quit", self.close)
         self.commands.bind("shortcuts", lambda: show_shortcuts_sheet(self))
+        # Made with the window (its commands are disabled until the session comes), so that the
+        # central area does not move down when the player arrives.
+        self.layout_toolbar = LayoutToolbar(self.commands, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.layout_toolbar)
         self._build_menus()
         self.browser.camera_selected.connect(self._on_browser_camera_selected)
         self._restore_state()
 
-    def attach_session(self, session: Session, player_panel: PlayerPanel, review_state=None) -> None:
+    def attach_session(
+        self, session: Session, player_panel: PlayerPanel, review_state=None, layout_view: LayoutView | None = None
+    ) -> None:
         """Bring in the session and the player (after the window is shown) and load cameras.
-        With a `review_state` (services/review_store.py) the events panel comes too."""
+        With a `review_state` (services/review_store.py) the events panel comes too; without a
+        `layout_view` the layouts make their own (tests pass one with scripted players)."""
+        from faceter_viewer.ui.grid.window_layouts import WindowLayouts
+
         self.session = session
         self.player_panel = player_panel
-        self.player_side.layout().replaceWidget(self._player_placeholder, player_panel)
+        self.layouts = WindowLayouts(self, session, player_panel, layout_view)  # binds the player keys
+        self.player_side.layout().replaceWidget(self._player_placeholder, self.layouts.stack)
         self._player_placeholder.deleteLater()
         # Over the picture, under the player's header: the header's "reconnecting…" / "stalled
         # since …" must stay readable while a message is up.
         self.message_bar.float_over(player_panel.video)
         self.message_bar.listen(session.messages)  # every service's messages, one path
-        player_panel.bind_actions(self.commands)
         # Escape in the camera filter hands the keys to the player (the triage keys act there).
-        self.browser.focus_released.connect(player_panel.video.setFocus)
+        self.browser.focus_released.connect(self._focus_player)
         if self.browser.tree.hasFocus():
             player_panel.video.setFocus()
         if review_state is not None:
@@ -134,7 +152,14 @@ class MainWindow(QMainWindow):
             self._restore_docks()
         session.cameras_loaded.connect(self._on_session_cameras_loaded)
         session.cameras_failed.connect(self._on_session_cameras_failed)
+        self.layouts.restore()  # before the cameras: a restored grid plays them as they load
         self.refresh()
+
+    def _focus_player(self) -> None:
+        if self.layouts is not None and self.layouts.grid_shown:
+            self.layouts.page.focus_grid()
+        elif self.player_panel is not None:
+            self.player_panel.video.setFocus()
 
     def _add_events_panel(self, player_panel: PlayerPanel, review_state) -> None:
         from faceter_viewer.services.unreviewed_counts import UnreviewedCounts
@@ -287,6 +312,11 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(commands["find_camera"])
         view_menu.addAction(commands["fullscreen"])
+        layout_menu = view_menu.addMenu("&Layout")
+        for name in ("layout_1", "layout_2x2", "layout_3x3", "layout_4x4", "layout_1_5"):
+            layout_menu.addAction(commands[name])
+        layout_menu.addSeparator()
+        layout_menu.addAction(commands["sync_toggle"])
 
         playback_menu = self.menuBar().addMenu("&Playback")
         for name in ("play_pause", "frame_step", "live", "mute", "snapshot"):
@@ -318,7 +348,16 @@ class MainWindow(QMainWindow):
     def _on_session_cameras_loaded(self, cameras: list[Camera]) -> None:
         self.statusBar().showMessage(f"{len(cameras)} cameras", 3000)
         first_load = not self.browser.model.cameras()
-        self.browser.set_cameras(cameras)
+        self._refreshing_cameras = True  # the browser says the selected camera again: no new pick
+        try:
+            self.browser.set_cameras(cameras)
+        finally:
+            self._refreshing_cameras = False
+        if first_load and self.layouts is not None and self.layouts.grid_shown:
+            shown = self.layouts.selected_camera()  # the restored grid plays its own cameras
+            if shown is not None:
+                self.show_camera_quietly(shown)
+            return
         if first_load:
             last = self.settings.value("lastCamera", "", str)
             if last and self.browser.select_camera(last):
@@ -344,8 +383,19 @@ class MainWindow(QMainWindow):
     def _on_browser_camera_selected(self, camera: Camera) -> None:
         self.details.show_camera(camera)
         self.settings.setValue("lastCamera", camera.id)
-        if self.player_panel is not None:
+        if self._refreshing_cameras and self.layouts is not None and self.layouts.grid_shown:
+            return  # a refresh, not the user: the selected tile keeps its camera
+        if self.layouts is not None:
+            self.layouts.show_camera(camera)  # the single player, or the grid's selected tile
+        elif self.player_panel is not None:
             self.player_panel.show_camera(camera)
+
+    def show_camera_quietly(self, camera: Camera) -> None:
+        """Select the camera in the tree and show its details without playing it (the grid
+        plays it already, or the caller is about to)."""
+        self.browser.select_camera(camera.id, emit=False)
+        self.details.show_camera(camera)
+        self.settings.setValue("lastCamera", camera.id)
 
     # --- state ------------------------------------------------------------------------------
 
@@ -366,7 +416,14 @@ class MainWindow(QMainWindow):
             self.settings.setValue(f"window/{splitter.objectName()}", splitter.saveState())
         if self.events_dock is not None or self.jobs_dock is not None:
             self.settings.setValue("window/dockState", self.saveState())
+        if self.layouts is not None:
+            self.layouts.save()
         self.settings.sync()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange and self.layouts is not None:
+            self.layouts.update_active()  # a minimized window's tiles stop decoding
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
@@ -376,6 +433,8 @@ class MainWindow(QMainWindow):
             self.events_panel.close_panel()
         if self.jobs_panel is not None:
             self.jobs_panel.close_panel()
+        if self.layouts is not None:
+            self.layouts.shutdown()
         if self.player_panel is not None:
             self.player_panel.shutdown()
         super().closeEvent(event)

@@ -30,6 +30,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     Scope.PLAYER: "Player (also in fullscreen)",
     Scope.FULLSCREEN: "Fullscreen video",
     Scope.TIMELINE: "Timeline (click it, or the video, first)",
+    Scope.TILE: "Layout tiles (click a tile first)",
 }
 KEY_COLUMN, WHAT_COLUMN, ALSO_COLUMN = 0, 1, 2
 

@@ -84,7 +84,7 @@ def test_every_key_is_declared_once_per_place_it_works():
         for sequence in cmd.key_sequences():
             assert not sequence.isEmpty(), (cmd.name, sequence)
             # FULLSCREEN keys live in another window than WINDOW and TIMELINE ones
-            place = "fullscreen" if cmd.scope is Scope.FULLSCREEN else "timeline" if cmd.scope is Scope.TIMELINE else "window"
+            place = {Scope.FULLSCREEN: "fullscreen", Scope.TIMELINE: "timeline", Scope.TILE: "tile"}.get(cmd.scope, "window")
             clash = seen.setdefault((place, sequence.toString()), cmd.name)
             assert clash == cmd.name, f"{sequence.toString()} is bound to {clash} and {cmd.name}"
     # PLAYER keys also work in the fullscreen video: none may clash with a FULLSCREEN one there
@@ -175,6 +175,59 @@ def test_every_timeline_key_runs_its_command_once(qtbot, timeline):
             press(sequence)
             expected[cmd.name] += 1
             assert recorder == expected, f"{sequence.toString()} should run {cmd.name} once"
+
+
+@pytest.fixture
+def grid_with_tile(qtbot, window):
+    """A stand-in for the layout grid (ui/grid/layout_grid.py): its TILE commands on the grid,
+    a focusable tile inside it, in the main window beside the tree."""
+    grid = QWidget(window.centralWidget())
+    window.centralWidget().layout().addWidget(grid)
+    tile = QWidget(grid)
+    tile.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    tile.resize(80, 45)
+    commands = ActionSet(grid, (Scope.TILE,))
+    qtbot.waitExposed(grid)
+    return commands, tile
+
+
+def test_every_tile_key_runs_its_command_once(qtbot, grid_with_tile):
+    commands, tile = grid_with_tile
+    recorder = Recorder()
+    recorder.bind_all(commands)
+    focus(qtbot, tile)
+    expected = Counter()
+    for cmd in COMMANDS:
+        if cmd.scope is not Scope.TILE:
+            continue
+        for sequence in cmd.key_sequences():
+            combo = sequence[0]
+            modifiers = combo.keyboardModifiers()
+            if combo.key() == Qt.Key.Key_Enter:
+                modifiers |= Qt.KeyboardModifier.KeypadModifier  # Enter is the keypad's
+            QTest.keyClick(QApplication.focusWidget(), combo.key(), modifiers)
+            expected[cmd.name] += 1
+            assert recorder == expected, f"{sequence.toString()} should run {cmd.name} once"
+
+
+def test_tile_keys_act_only_while_a_tile_has_focus(qtbot, window, grid_with_tile):
+    commands, tile = grid_with_tile
+    recorder = Recorder()
+    recorder.bind_all(commands)
+    window_recorder = Recorder()
+    window_recorder.bind_all(window.commands)
+    focus(qtbot, window.browser.tree)
+    press("Return")
+    press("Esc")
+    assert recorder == {}  # Enter in the tree is the tree's
+    focus(qtbot, window.browser.filter_edit)
+    QTest.keyClicks(window.browser.filter_edit, "corr")
+    press("Return")  # the filter's Enter: the first match, not a tile
+    assert recorder == {}
+    focus(qtbot, tile)
+    press("Return")
+    press("S")  # a window key works from a tile too
+    assert recorder == {"maximize_tile": 1} and window_recorder["sync_toggle"] == 1
 
 
 def test_timeline_keys_act_only_while_the_timeline_has_focus(qtbot, window):

@@ -502,3 +502,30 @@ def test_unreviewed_count_texts():
     assert UnreviewedCount(100, more=True).describe() == "More than 99 unreviewed events in the last 24 h"
     assert UnreviewedCount(40, more=True).describe() == "At least 40 unreviewed events in the last 24 h"
     assert UnreviewedCount(0).describe() == "No unreviewed events in the last 24 h"
+
+
+def test_camera_rows_are_dragged_with_their_ids(qtbot):
+    """The drag a layout tile accepts (ui/grid/tile.py): the tree starts it with the camera ids.
+    A real QDrag runs a modal loop, so the drag's data is taken from the model as the view does."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from faceter_viewer.ui.camera_model import CAMERA_MIME, camera_ids_from_mime
+
+    browser = CameraBrowser()
+    qtbot.addWidget(browser)
+    browser.set_cameras([make_camera("a", "Gate"), make_camera("b", "Yard")])
+    model = browser.model
+    gate, yard = model.index_of("a"), model.index_of("b")
+    assert browser.tree.dragEnabled()
+    assert browser.tree.dragDropMode() is QAbstractItemView.DragDropMode.DragOnly
+    assert model.flags(gate) & Qt.ItemFlag.ItemIsDragEnabled
+    group = gate.parent()
+    assert not model.flags(group) & Qt.ItemFlag.ItemIsDragEnabled  # a room is a heading
+    assert model.supportedDragActions() == Qt.DropAction.CopyAction  # a drop never removes the row
+    assert CAMERA_MIME in model.mimeTypes()
+    mime = model.mimeData([yard, gate, yard])
+    assert camera_ids_from_mime(mime) == ["b", "a"]
+    assert mime.text() == "Yard, Gate"
+    assert model.mimeData([group]) is None
+    assert _tree(browser) == ["Main Office", "  Hall", "    Gate", "    Yard"]  # no item was made on a camera row
