@@ -46,10 +46,12 @@ class PlayerBackend(QObject):
 
     # -- opening and transport ------------------------------------------------------------------
 
-    def open(self, url: str, *, start_offset: float = 0.0, muted: bool | None = None) -> None:
+    def open(self, url: str, *, start_offset: float = 0.0, muted: bool | None = None, paused: bool = False) -> None:
         """Play `url` (HLS, RTSP where supported, a file path), from `start_offset` seconds
         into it: the first frame shown is the one at start_offset (to within one frame).
-        `muted` None keeps the current setting. Replaces whatever was open."""
+        `muted` None keeps the current setting. `paused`: show that first frame and stay
+        PAUSED there until play() (synchronized tiles land first and start together).
+        Replaces whatever was open."""
         raise NotImplementedError
 
     def play(self) -> None:

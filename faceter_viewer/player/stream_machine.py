@@ -138,14 +138,15 @@ class StreamMachine:
 
     # -- the backend's commands -----------------------------------------------------------------
 
-    def open(self, start_offset: float = 0.0, *, source: str = "") -> list[Action]:
-        """A new stream from `start_offset` seconds; `source` says where from, in messages."""
+    def open(self, start_offset: float = 0.0, *, source: str = "", paused: bool = False) -> list[Action]:
+        """A new stream from `start_offset` seconds; `source` says where from, in messages.
+        `paused`: play only to the frame at start_offset and pause there (PAUSED on landing)."""
         self._source = source
         self._error = None
         self._opened_at = self._now()
         self._announce_first_frame = True
         actions = self._set_duration(0.0) + self._set_state(PlayerState.OPENING)
-        return actions + self._begin(max(0.0, float(start_offset)), paused=False)
+        return actions + self._begin(max(0.0, float(start_offset)), paused=paused)
 
     def session_created(self) -> list[Action]:
         """The player of the last Begin exists (not playing yet): how to set it up."""
@@ -369,8 +370,9 @@ class StreamMachine:
         stream.last_frame_at = self._now()
         first = not stream.first_frame
         stream.first_frame = stream.ready_to_seek = True
-        if self._clock.running and self._state in (PlayerState.OPENING, PlayerState.BUFFERING):
-            actions += self._set_state(PlayerState.PLAYING)
+        if self._state in (PlayerState.OPENING, PlayerState.BUFFERING):
+            # Landed (or frames flow again); an open(paused=True) stands PAUSED at its frame.
+            actions += self._set_state(PlayerState.PLAYING if self._clock.running else PlayerState.PAUSED)
         actions.append(ShowFrame(self._shown_media))
         if first and self._announce_first_frame:
             self._announce_first_frame = False

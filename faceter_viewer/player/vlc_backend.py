@@ -80,12 +80,12 @@ class VlcBackend(PlayerBackend):
 
     # -- PlayerBackend: transport ---------------------------------------------------------------
 
-    def open(self, url: str, *, start_offset: float = 0.0, muted: bool | None = None) -> None:
+    def open(self, url: str, *, start_offset: float = 0.0, muted: bool | None = None, paused: bool = False) -> None:
         self._url = url
         if muted is not None:
             self._muted = muted
         self._set_has_audio(False)
-        self._run(self._machine.open(start_offset, source=self._where()))
+        self._run(self._machine.open(start_offset, source=self._where(), paused=paused))
 
     def play(self) -> None:
         self._run(self._machine.play())

@@ -146,6 +146,7 @@ class CameraView(QObject):
         self._last_recording: tuple[float, float] | None = None  # the latest seen, this camera
         self._archive_end_announced = False
         self._playable = True
+        self._synchronized = False
         self.playback.live_recovered.connect(self._on_playback_live_recovered)
         self._live_error_key: str | None = None  # the live failure message shown, to withdraw
         backend.error_occurred.connect(self._on_backend_error_occurred)
@@ -218,12 +219,25 @@ class CameraView(QObject):
             return
         self._open_live(camera, None)
 
-    def play_archive(self, t: float) -> None:
-        """Play the archive from `t` (epoch seconds); the controller checks access and says why not."""
+    def play_archive(self, t: float, *, paused: bool = False) -> None:
+        """Play the archive from `t` (epoch seconds); the controller checks access and says why not.
+        `paused`: land on that frame and stand there (a synchronized layout starts its tiles together)."""
         if self.camera is None:
             return
         self.picture_note_changed.emit("")
-        self.playback.play_archive(t)
+        self.playback.play_archive(t, paused=paused)
+
+    @property
+    def synchronized(self) -> bool:
+        """A tile of a synchronized layout (services/sync_controller.py): the layout decides what
+        plays at a gap or where the archive ends, so this view neither jumps a gap (the next
+        recording opens paused, waiting for the layout's time; no "jumped over a gap" message)
+        nor falls back to live when there is no archive from a moment on."""
+        return self._synchronized
+
+    def set_synchronized(self, synchronized: bool) -> None:
+        self._synchronized = synchronized
+        self.playback.hold_after_gaps = synchronized
 
     @property
     def playable(self) -> bool:
@@ -352,6 +366,8 @@ class CameraView(QObject):
         return self.messages.post(text, level, scope=self.camera.id if self.camera else None, **options)
 
     def _on_playback_gap_skipped(self, start: float, end: float) -> None:
+        if self._synchronized:
+            return  # nothing jumps: the tile says "no archive" until the layout gets there
         minutes = (end - start) / 60
         gap = f"{minutes:.0f} min" if minutes >= 1 else f"{end - start:.0f} s"
         self._post(
@@ -361,6 +377,8 @@ class CameraView(QObject):
         )
 
     def _on_playback_no_archive(self, t: float) -> None:
+        if self._synchronized:
+            return  # the tile says "no archive" (the layout's controller); the others play on
         self._post(f"There is no archive video from {datetime.fromtimestamp(t):%Y-%m-%d %H:%M:%S} on.", MessageLevel.INFO)
         self.go_live()  # live, or the offline camera's last preview: never "archive" with nothing
 

@@ -73,6 +73,10 @@ class PlaybackController(QObject):
         self._last_time: float | None = None
         self._shown_position: float | None = None  # the player position of the last picture
         self._waiting: tuple[int, float] | None = None  # (serial, t): to open when the service is back
+        self._open_paused = False  # the pending window opens paused on its first frame
+        # Synchronized playback (services/sync_controller.py): a window that starts after a gap
+        # opens PAUSED on its first frame, for the layout to start when its time gets there.
+        self.hold_after_gaps = False
         self._stream_span_failed.connect(self._on_stream_span_failed)
         session.connectivity.recovered.connect(self._on_connectivity_recovered)
         self._live_url: str | None = None
@@ -110,13 +114,14 @@ class PlaybackController(QObject):
         if self.mode is Mode.LIVE and self._live_url:
             self.backend.open(self._live_url)
 
-    def play_archive(self, t: float) -> None:
+    def play_archive(self, t: float, *, paused: bool = False) -> None:
         """Play the archive from the moment `t` (epoch seconds): the user's request, so the
-        resumes of an earlier failure count from zero again."""
+        resumes of an earlier failure count from zero again. `paused`: land on the frame at t
+        (or the next recording's first) and stand there until backend.play()."""
         self._resumes = 0
-        self._open_archive(t)
+        self._open_archive(t, paused=paused)
 
-    def _open_archive(self, t: float) -> None:
+    def _open_archive(self, t: float, *, paused: bool = False) -> None:
         camera = self.camera
         if camera is None:
             return
@@ -131,6 +136,7 @@ class PlaybackController(QObject):
         serial = self._serial
         self._last_time = t
         self._waiting = None
+        self._open_paused = paused
         self._set_mode(Mode.ARCHIVE)
         try:
             archive = self.session.archive(camera)
@@ -191,7 +197,8 @@ class PlaybackController(QObject):
         if window.skipped_gap:
             self.gap_skipped.emit(window.requested, window.start)
         previous, self.stream = self.stream, stream
-        self.backend.open(stream.url, start_offset=window.start_offset)
+        paused = self._open_paused or (self.hold_after_gaps and window.skipped_gap)
+        self.backend.open(stream.url, start_offset=window.start_offset, paused=paused)
         if previous is not None:
             previous.close()  # after the open: the old player is already let go
         self.archive_started.emit(window.start)

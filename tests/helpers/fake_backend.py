@@ -7,7 +7,8 @@ returns at once) and does nothing on its own: no timers, no threads. The test sc
 player reports:
 
     backend.open(...)                  # called by the code under test: recorded in `opened`
-    backend.show_first_frame()         # PLAYING, first_frame_shown, frame_ready, position
+    backend.show_first_frame()         # PLAYING (PAUSED after open(paused=True)), first_frame_shown,
+                                       # frame_ready, position
     backend.report_position(12.4)      # the player moved on
     backend.report_buffering(40.0)     # BUFFERING with a fill level
     backend.fail("segment refused")    # ERROR + error_occurred
@@ -33,6 +34,7 @@ class Opened:
     url: str
     start_offset: float
     muted: bool
+    paused: bool = False  # open(paused=True): lands PAUSED on its first frame
 
 
 class FakeBackend(PlayerBackend):
@@ -45,6 +47,7 @@ class FakeBackend(PlayerBackend):
         self._state = PlayerState.IDLE
         self._url: str | None = None
         self._start_offset = 0.0
+        self._open_paused = False  # the open asked to land paused, and has not landed yet
         self._error: str | None = None
         self._position = 0.0
         self._duration = 0.0
@@ -71,7 +74,8 @@ class FakeBackend(PlayerBackend):
         if self._video_size != self._frame_size:
             self._video_size = QSize(self._frame_size)
             self.video_size_changed.emit(QSize(self._video_size))
-        self._set_state(PlayerState.PLAYING)
+        self._set_state(PlayerState.PAUSED if self._open_paused else PlayerState.PLAYING)
+        self._open_paused = False
         self.frame_ready.emit(self._last_image)
         self.first_frame_shown.emit(after_seconds)
         self.position_changed.emit(self._position)
@@ -105,15 +109,16 @@ class FakeBackend(PlayerBackend):
 
     # --- PlayerBackend: transport ---------------------------------------------------------------
 
-    def open(self, url: str, *, start_offset: float = 0.0, muted: bool | None = None) -> None:
-        self.calls.append(("open", url, start_offset, muted))
+    def open(self, url: str, *, start_offset: float = 0.0, muted: bool | None = None, paused: bool = False) -> None:
+        self.calls.append(("open", url, start_offset, muted) + (("paused",) if paused else ()))
         if muted is not None:
             self._muted = muted
         self._url = url
         self._start_offset = max(0.0, float(start_offset))
         self._position = self._start_offset
         self._error = None
-        self.opened.append(Opened(url, self._start_offset, self._muted))
+        self._open_paused = paused
+        self.opened.append(Opened(url, self._start_offset, self._muted, paused))
         self.report_duration(0.0)
         self._set_state(PlayerState.OPENING)
 
@@ -128,6 +133,8 @@ class FakeBackend(PlayerBackend):
             self.open(self._url, start_offset=offset)
         elif self._state is PlayerState.PAUSED:
             self._set_state(PlayerState.PLAYING)
+        elif self._open_paused:
+            self._open_paused = False  # play() before the landing: it plays from there
 
     def pause(self) -> None:
         self.calls.append(("pause",))

@@ -191,6 +191,40 @@ def test_a_seek_while_paused_opens_a_fresh_player_that_pauses_on_its_landing(
     assert machine.play() == [Resume(), SetState(PlayerState.PLAYING)]
 
 
+def test_an_open_paused_lands_on_its_frame_and_waits_for_play(machine: StreamMachine, wall: FakeTime):
+    # Synchronized tiles: each lands PAUSED on the frame asked for, then all play at once.
+    assert machine.open(12.5, source=SOURCE, paused=True)[-1] == Begin(start_offset=12.5, paused=True)
+    assert machine.session_created() == [HoldForSeek(), ShowFirstWhilePaused()]
+    machine.on_event(LibvlcEvent.PLAYING)
+    assert machine.state is PlayerState.BUFFERING
+    assert machine.on_event(LibvlcEvent.HELD, seekable=True) == [IssuePendingSeek(12.5)]
+    wall.advance(0.5)
+    assert machine.on_frame(wall.now) == [
+        PausePlayer(),
+        SetState(PlayerState.PAUSED),
+        ShowFrame(12.52),
+        EmitFirstFrame(pytest.approx(0.5)),
+        EmitPosition(12.52),
+    ]
+    wall.advance(2.0)
+    assert machine.position() == 12.52  # standing on its frame
+    assert machine.play() == [Resume(), SetState(PlayerState.PLAYING)]
+    frames(machine, wall, 5)
+    assert machine.position() == pytest.approx(12.52 + 5 * FRAME)
+
+
+def test_play_before_a_paused_open_lands_plays_from_the_landing(machine: StreamMachine, wall: FakeTime):
+    machine.open(3.0, source=SOURCE, paused=True)
+    machine.session_created()
+    assert machine.play() == [Resume(), SetState(PlayerState.BUFFERING)]
+    machine.on_event(LibvlcEvent.HELD, seekable=True)
+    wall.advance(0.5)
+    actions = machine.on_frame(wall.now)
+    assert PausePlayer() not in actions and SetState(PlayerState.PLAYING) in actions
+    frames(machine, wall, 2)
+    assert machine.position() == pytest.approx(3.0 + 2 * FRAME)
+
+
 def test_no_picture_for_a_while_is_buffering_and_the_next_one_is_playing(
     machine: StreamMachine, wall: FakeTime
 ):

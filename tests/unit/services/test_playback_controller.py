@@ -21,6 +21,7 @@ from faceter_viewer.api.integration import IntegrationClient
 from faceter_viewer.api.models import Camera
 from faceter_viewer.demo.faults import FaultSet
 from faceter_viewer.demo.service import DemoService
+from faceter_viewer.player.backend import PlayerState
 from faceter_viewer.services.playback import RESUME_LIMIT, Mode, PlaybackController
 from faceter_viewer.services.session import Session
 from faceter_viewer.services.tasks import TaskRunner
@@ -166,6 +167,32 @@ def test_end_of_the_window_moves_on_to_the_next_recording(qtbot, controller, bac
     assert started.args == [gap_end]
     assert len(backend.opened) == 2
     assert controller.window.start == pytest.approx(gap_end, abs=0.001)
+
+
+def test_archive_asked_paused_opens_the_player_paused(qtbot, controller, backend, demo_client, demo_service):
+    camera = archive_camera(demo_client, demo_service)
+    controller.set_camera(camera)
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT):
+        controller.play_archive(recent_archive_time(demo_service) + 1.0, paused=True)
+    assert backend.last_opened.paused
+    playing(backend, controller)
+    assert backend.state() is PlayerState.PAUSED  # landed, standing on its frame
+
+
+def test_held_after_gaps_the_next_recording_opens_paused(qtbot, controller, backend, demo_client, demo_service):
+    # Synchronized tiles: the layout starts the next recording when its time gets there.
+    gap_start, gap_end = find_gap(demo_service, 0, min_seconds=30)
+    controller.hold_after_gaps = True
+    start_archive(qtbot, controller, archive_camera(demo_client, demo_service), gap_start - 20.0)
+    assert not backend.last_opened.paused  # inside a recording: plays at once
+    playing(backend, controller)
+    fetch_segments(controller)
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as started:
+        backend.end()
+    assert started.args == [gap_end] and backend.last_opened.paused
+    with qtbot.waitSignal(controller.archive_started, timeout=SIGNAL_TIMEOUT) as started:
+        controller.play_archive(gap_start + 5.0)  # a moment in the gap, asked for directly
+    assert controller.events[-1] == ("gap_skipped", gap_start + 5.0, gap_end) and backend.last_opened.paused
 
 
 def test_ended_before_the_last_segment_is_not_the_end_of_the_window(qtbot, controller, backend, demo_client, demo_service):
