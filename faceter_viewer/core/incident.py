@@ -31,6 +31,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from faceter_viewer.core.camera_groups import camera_sort_key
+from faceter_viewer.core.layouts import kind_for_count
 from faceter_viewer.core.timeline.localtime import TYPED_TIME_HINT, parse_typed_time, system_timezone
 
 if TYPE_CHECKING:  # pydantic loads with the API client
@@ -50,19 +51,6 @@ class Scope(enum.StrEnum):
     ROOM = "room"
     LOCATION = "location"
     CAMERA = "camera"  # a camera without a location: only itself
-
-
-def kind_for_count(n: int) -> str:
-    """The smallest layout holding n tiles: "1", "2x2", "3x3" or "4x4" (core/layouts.py's
-    LayoutKind values). LOCAL until core/layouts.kind_for_count is in this branch; then this
-    should call it."""
-    if n <= 1:
-        return "1"
-    if n <= 4:
-        return "2x2"
-    if n <= 9:
-        return "3x3"
-    return "4x4"
 
 
 @dataclass(frozen=True)

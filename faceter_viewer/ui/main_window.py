@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.jobs_dock: QDockWidget | None = None
         self.export_dialog = None  # the E dialog last opened (it deletes itself when closed)
         self.layouts: WindowLayouts | None = None  # the player side's stack, with the session
+        self._pending_incident = None  # --incident, until the camera list is in
         self._refreshing_cameras = False
         self._player_placeholder = QLabel("Loading the player…", self)
         self._player_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -345,6 +346,31 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Loading cameras…")
         self.session.refresh_cameras()
 
+    def open_incident(self, request) -> None:
+        """--incident CAMERA@TIME (core/incident.py IncidentRequest): the camera's room (else its
+        location) in a synchronized grid at the time minus the pre-roll; it waits for the camera
+        list when that is not in yet."""
+        self._pending_incident = request
+        if self.browser.model.cameras():
+            self._open_pending_incident()
+
+    def _open_pending_incident(self) -> None:
+        from faceter_viewer.core.incident import IncidentError
+
+        request, self._pending_incident = self._pending_incident, None
+        if request is None or self.layouts is None or self.session is None:
+            return
+        pre_roll = self.events_panel.pre_roll if self.events_panel is not None else 5.0
+        try:
+            plan = request.plan(self.browser.model.cameras(), pre_roll=pre_roll)
+        except IncidentError as exc:
+            self.session.messages.warning(str(exc))
+            return
+        self.layouts.open_incident(plan)
+        if plan.without_archive:
+            names = ", ".join(f"“{c.title}”" for c in plan.without_archive)
+            self.session.messages.info(f"Left out of the incident view (no archive access): {names}.")
+
     def _on_session_cameras_loaded(self, cameras: list[Camera]) -> None:
         self.statusBar().showMessage(f"{len(cameras)} cameras", 3000)
         first_load = not self.browser.model.cameras()
@@ -353,6 +379,9 @@ class MainWindow(QMainWindow):
             self.browser.set_cameras(cameras)
         finally:
             self._refreshing_cameras = False
+        if self._pending_incident is not None:
+            self._open_pending_incident()  # --incident: the grid it asks for, not the last camera
+            return
         if first_load and self.layouts is not None and self.layouts.grid_shown:
             shown = self.layouts.selected_camera()  # the restored grid plays its own cameras
             if shown is not None:

@@ -219,3 +219,37 @@ def test_the_layout_and_named_layouts_come_back_in_a_new_process(tmp_path, demo_
     assert second["named"] == ["Hall and doors"]
     assert second["tiles_playing"] == [camera is not None for camera in first["cameras"][:9]]
     assert not second["single_player_decoding"]
+
+
+def test_an_incident_opens_the_room_in_a_synchronized_grid_at_the_event_minus_the_pre_roll(qtbot, open_window, demo_service):
+    from faceter_viewer.core.incident import IncidentRequest
+
+    window = open_window()
+    cameras = window.browser.model.cameras()
+    entrance = next(c for c in cameras if c.title == "Entrance")
+    room = [c for c in cameras if c.location and c.location.room and c.location.room.id == entrance.location.room.id]
+    assert len(room) >= 2, "the demo's Hall holds Entrance and Corridor"
+    t = float(recent_archive_time(demo_service))
+    window.open_incident(IncidentRequest("Entrance", t))
+    layouts = window.layouts
+    layout = layouts.layout_view
+    assert layouts.grid_shown and layout.kind is LayoutKind.GRID_2X2 and layout.sync_enabled
+    assert layout.tile_camera_id(0) == entrance.id
+    assert {layout.tile_camera_id(i) for i in range(len(room))} == {c.id for c in room}
+    for i in range(len(room)):
+        view = layout.view(i)
+        qtbot.waitUntil(lambda v=view: v.playback.mode is Mode.ARCHIVE and "/live/" not in v.backend.last_opened.url, timeout=TIMEOUT)
+        view.backend.show_first_frame()
+    assert layout.current_time() == pytest.approx(t - window.events_panel.pre_roll if window.events_panel else t - 5.0, abs=1.0)
+    # The layout's timeline shows the union of the room's archive, one track per camera.
+    source = layouts.page.timeline_source
+    assert {v.camera.id for v in source.views()} == {c.id for c in room}
+
+
+def test_an_incident_for_an_unknown_camera_says_so_and_changes_nothing(qtbot, open_window, session):
+    from faceter_viewer.core.incident import IncidentRequest
+
+    window = open_window()
+    window.open_incident(IncidentRequest("No such camera", 1.0))
+    assert not window.layouts.grid_shown
+    assert any("No camera has the id or title" in m.text for m in session.posted)

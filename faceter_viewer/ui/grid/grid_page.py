@@ -25,6 +25,7 @@ from faceter_viewer.services.layout_view import LayoutView
 from faceter_viewer.ui.actions import ActionSet
 from faceter_viewer.ui.grid.grid_transport import GridTransport
 from faceter_viewer.ui.grid.layout_grid import LayoutGrid
+from faceter_viewer.services.layout_timeline import LayoutTimelineSource
 from faceter_viewer.ui.timeline_widget import TimelineWidget
 
 TICK_MS = 40  # the timeline cursor and the transport's time follow playback at 25 Hz
@@ -45,7 +46,13 @@ class GridPage(QWidget):
         self.timeline.setObjectName("layoutTimeline")
         self.timeline.setMinimumHeight(96)
         self.timeline_slot.addWidget(self.timeline)
+        # The union of the shown tiles' archive, their events and a track per camera.
+        self.timeline_source = LayoutTimelineSource(self)
         self._connect_timeline(self.timeline)
+        for signal in (layout_view.kind_changed, layout_view.tile_view_changed, layout_view.tile_camera_changed):
+            signal.connect(self._update_timeline_source)
+        layout_view.active_changed.connect(self._update_timeline_source)
+        self._update_timeline_source()
         self.bookmark_dialog = None
 
         page = QVBoxLayout(self)
@@ -80,7 +87,14 @@ class GridPage(QWidget):
         self.timeline = widget
         self._connect_timeline(widget)
 
+    def _update_timeline_source(self, *_args) -> None:
+        layout = self.layout_view
+        self.timeline_source.set_views([layout.view(i) if layout.is_shown(i) else None for i in range(layout.count)])
+        self.timeline_source.set_active(layout.active)
+
     def _connect_timeline(self, timeline: TimelineWidget) -> None:
+        timeline.follow_source(self.timeline_source)
+        timeline.set_show_tracks(True)
         timeline.position_clicked.connect(self.layout_view.seek)
         timeline.jump_requested.connect(self.layout_view.seek)
         timeline.scrub_released.connect(self.layout_view.seek)
@@ -182,8 +196,10 @@ class GridPage(QWidget):
         self._timer.stop()
 
     def shutdown(self) -> None:
-        """Stop the page's timer (the LayoutView is its owner's to close)."""
+        """Stop the page's timer and the timeline source (the LayoutView is its owner's to close)."""
         self._timer.stop()
+        self.timeline.follow_source(None)
+        self.timeline_source.close()
 
     def focus_grid(self) -> None:
         self.grid.focus_selected()
