@@ -111,7 +111,7 @@ class LayoutView(QObject):
         self._views: list[CameraView | None] = [None] * MAX_TILES
         self._shown = [False] * MAX_TILES  # decoding-visible now
         self._resume: list[ResumePoint | None] = [None] * MAX_TILES
-        self._held: tuple[float, bool] | None = None  # the layout's (time, paused) when it went inactive
+        self._held: tuple[float | None, bool] | None = None  # the layout's (time, paused) when it went inactive
         self._active = False
         self._maximized = -1
         self._selected = 0
@@ -385,9 +385,9 @@ class LayoutView(QObject):
             if self._active and i < self.count and not self._shown[i]:
                 self._shown[i] = True
                 newly.append(i)
-        if was_inactive and newly and self._held is not None and self._held[0] is not None and self.sync.enabled:
+        held, paused = self._held if self._held is not None else (None, False)
+        if was_inactive and newly and held is not None and self.sync.enabled:
             # The whole layout comes back to where it was: one synchronized seek.
-            held, paused = self._held
             for i in newly:
                 self._play_tile(i, None, resume=False)
             self.sync.seek(held)

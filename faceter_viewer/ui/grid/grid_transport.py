@@ -37,11 +37,11 @@ class GridTransport(QWidget):
         self.rate_combo.currentIndexChanged.connect(lambda i: self.rate_chosen.emit(self.rate_combo.itemData(i)))
         self.time_label = QLabel("", self)
         self.time_label.setObjectName("layoutTime")
-        self.sync_button = self._button("Sync", tooltip("sync_toggle"), None)
+        self.sync_button = self._button("Sync on", tooltip("sync_toggle"), None)
         self.sync_button.setObjectName("syncButton")
         self.sync_button.setCheckable(True)
         self.sync_button.setChecked(True)
-        self.sync_button.toggled.connect(self.sync_toggled)
+        self.sync_button.toggled.connect(self._on_sync_button_toggled)
         self.scope_label = QLabel("", self)  # what the transport acts on
         self.scope_label.setObjectName("transportScope")
         self.scope_label.setStyleSheet("color: #8a8f98;")
@@ -86,3 +86,8 @@ class GridTransport(QWidget):
             self.sync_button.blockSignals(True)
             self.sync_button.setChecked(sync)
             self.sync_button.blockSignals(False)
+        self.sync_button.setText("Sync on" if sync else "Sync off")  # a checked look alone is easy to miss
+
+    def _on_sync_button_toggled(self, checked: bool) -> None:
+        self.sync_button.setText("Sync on" if checked else "Sync off")
+        self.sync_toggled.emit(checked)

@@ -19,7 +19,7 @@ from faceter_viewer.services.layout_view import LayoutView
 from faceter_viewer.services.sync_controller import TileSync
 from faceter_viewer.services.tile_status import tile_header
 from faceter_viewer.ui.actions import ActionSet, Scope
-from faceter_viewer.ui.grid.tile import Tile
+from faceter_viewer.ui.grid.tile import FRAME_PX, HEADER_PAD_PX, Tile
 from faceter_viewer.ui.grid.tile_menu import build_tile_menu
 
 GAP_PX = 2
@@ -112,6 +112,11 @@ class LayoutGrid(QWidget):
             sync_state = layout.sync.tile_state(index) if layout.is_shown(index) else TileSync.IDLE
             header = tile_header(layout.view(index), layout.tile_camera_id(index), sync_state, known=known)
             tile.show_header(header, now)
+
+    def header_margin(self) -> int:
+        """How far from the grid's top the tiles' headers end: the message bar floats below
+        them, so the top row's titles and states stay readable while a message is up."""
+        return FRAME_PX + HEADER_PAD_PX * 2 + self.fontMetrics().height()
 
     def focus_selected(self) -> None:
         tile = self.tiles[self.layout_view.selected]

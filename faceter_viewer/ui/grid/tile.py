@@ -35,6 +35,7 @@ from faceter_viewer.services.tile_status import TileHeader, TileState
 from faceter_viewer.ui.camera_model import camera_ids_from_mime
 
 FRAME_PX = 3
+HEADER_PAD_PX = 2  # above and below the header's text
 IDLE_FRAME = QColor("#1b1b1b")
 SELECTED_FRAME = QColor("#2f7de1")
 FOCUS_FRAME = QColor("#6cb2ff")
@@ -80,7 +81,7 @@ class TileHeaderBar(QWidget):
         self.time_label = QLabel(self)
         self.time_label.setObjectName("tileTime")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setContentsMargins(6, HEADER_PAD_PX, 6, HEADER_PAD_PX)
         layout.setSpacing(8)
         layout.addWidget(self.title_label, 1)
         layout.addWidget(self.state_label)

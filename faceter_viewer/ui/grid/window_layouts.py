@@ -137,7 +137,7 @@ class WindowLayouts(QObject):
             return
         self.stack.setCurrentWidget(self.page)
         self._bind_grid()
-        self.window.message_bar.float_over(self.page.grid)
+        self.window.message_bar.float_over(self.page.grid, self.page.grid.header_margin())
         self.update_active()
         if archive_at is not None and camera is not None and layout.sync_enabled:
             layout.seek(archive_at)  # the archive the single player showed, now on every tile
