@@ -292,13 +292,18 @@ def print_ours(label: str, n: int, result: dict, goal: bool) -> None:
     )
 
 
-def live_part(ctx: GridContext, tiles: list[int], seconds: float, peer: bool, archive: bool) -> None:
+def live_part(
+    ctx: GridContext, tiles: list[int], seconds: float, peer: bool, archive: bool, distinct: int | None = None
+) -> None:
     print(f"live part: {ctx.window[0]}x{ctx.window[1]} window, {seconds:.0f} s per measurement; {machine_load()}")
     for n in tiles:
-        cameras = ctx.cameras[:n]
-        if len(cameras) < n:
-            print(f"{n} tiles: only {len(cameras)} online demo cameras; skipped")
+        streams = min(n, distinct or n)
+        if len(ctx.cameras) < streams:
+            print(f"{n} tiles: only {len(ctx.cameras)} online demo cameras; skipped")
             continue
+        cameras = [ctx.cameras[i % streams] for i in range(n)]
+        if streams < n:
+            print(f"\n{n} tiles on {streams} cameras (the demo generates {streams} live streams, not {n})", end="")
         grid = Grid(ctx, n)
         try:
             grid.play_live(cameras)
@@ -355,6 +360,11 @@ def main() -> None:
     parser.add_argument("--window", default="1920x1080")
     parser.add_argument("--no-peer", dest="peer", action="store_false")
     parser.add_argument("--no-archive", dest="archive", action="store_false")
+    parser.add_argument(
+        "--distinct", type=int, metavar="K",
+        help="only K distinct cameras, repeated over the tiles: the demo's ffmpeg makes K live streams, "
+        "so its CPU no longer takes what N decoders need (default: every tile its own camera)",
+    )  # fmt: skip
     parser.add_argument("--peer-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("urls", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -375,7 +385,7 @@ def main() -> None:
         print(f"demo service: pid {demo.pid}, {DEMO_CAMERAS} cameras ({len(cameras)} online with archive)")
         ctx = GridContext(app, demo.base_url, demo.key, cameras, demo.pid, args.seconds, (width, height))
         if args.part in ("live", "all"):
-            live_part(ctx, args.tiles, args.seconds, args.peer, args.archive)
+            live_part(ctx, args.tiles, args.seconds, args.peer, args.archive, args.distinct)
         if args.part in ("sync", "all"):
             print()
             sync_part(ctx)
